@@ -1,0 +1,65 @@
+"""Glas: e-participation for a municipality. The application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object("app.config.Defaults")  # safe defaults, no secrets
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)  # instance/config.py for local dev
+        app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_SQLALCHEMY_DATABASE_URI …
+    else:
+        app.config.from_mapping(test_config)
+
+    from app.config import finalize
+
+    finalize(app)  # fails fast, naming the variable, on a missing secret or a bad value
+    register_extensions(app)
+    register_core(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.core import models as _core_models  # noqa: F401  (the audit log's table)
+    from app.core.i18n import select_locale
+    from app.extensions import babel, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+
+def register_core(app: Flask) -> None:
+    from app.core import csrf, errors, i18n, security, templating
+
+    security.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import health, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

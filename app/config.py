@@ -1,0 +1,186 @@
+"""Configuration defaults and the checks that stop a misconfigured start.
+
+Safe defaults only: no secret lives here. Production settings come from ``FLASK_*``
+environment variables (``app.config.from_prefixed_env()``) or ``instance/config.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+
+class Defaults:
+    """Defaults loaded first; the environment and instance config override them."""
+
+    # --- Flask and its extensions -------------------------------------------------------------
+    SESSION_COOKIE_NAME = "glas_session"
+    SESSION_COOKIE_HTTPONLY = True
+    # Lax keeps the OIDC callback (a top-level GET from the provider) carrying our cookie.
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: None means "Secure when PUBLIC_URL is https", decided in ``finalize``.
+    SESSION_COOKIE_SECURE: bool | None = None
+    #: Requests larger than this get the friendly 413 page.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: a SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+
+    LANGUAGES: ClassVar[list[str]] = ["sl", "en"]
+    BABEL_DEFAULT_LOCALE = "sl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Ljubljana"
+    BABEL_TRANSLATION_DIRECTORIES = "../translations"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+
+    # --- Glas ---------------------------------------------------------------------------------
+    PUBLIC_URL = "http://localhost:5000"
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXY_COUNT = 0
+
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_ACR_VALUES = "http://eidas.europa.eu/LoA/substantial http://eidas.europa.eu/LoA/high"
+    SUBJECT_PEPPER: str | None = None
+
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_DEFAULT_SENDER = "glas@localhost"
+
+    #: Lifetime of a form's CSRF token, in seconds (a long form may be written slowly).
+    CSRF_TIME_LIMIT = 8 * 3600
+
+    # Who runs this site; shown in the footer, the privacy notice and the accessibility statement.
+    ORGANISATION_NAME = "Mestna občina Kranj"
+    ORGANISATION_ADDRESS = "Slovenski trg 1, 4000 Kranj"
+    ORGANISATION_EMAIL = "mok@kranj.si"
+    ORGANISATION_PHONE = "+386 4 237 31 00"
+    DATA_PROTECTION_EMAIL = "dpo@kranj.si"
+    ACCESSIBILITY_EMAIL = "mok@kranj.si"
+    #: When the accessibility statement was last reviewed (ISO date).
+    ACCESSIBILITY_REVIEWED_ON = "2026-11-27"
+    ACCESSIBILITY_INSPECTORATE_URL = (
+        "https://www.gov.si/drzavni-organi/organi-v-sestavi/inspektorat-za-informacijsko-druzbo/"
+    )
+
+
+#: The secrets and endpoints without which a production instance must not start.
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "SUBJECT_PEPPER",
+)
+_MIN_SECRET_LENGTH = 32
+_STRING_SETTINGS = (
+    "SECRET_KEY",
+    "SUBJECT_PEPPER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_ISSUER",
+    "PUBLIC_URL",
+    "MAIL_SERVER",
+    "MAIL_DEFAULT_SENDER",
+    "OIDC_ACR_VALUES",
+)
+_ACR_PREFIX = "http://eidas.europa.eu/LoA/"
+_KNOWN_ACR = tuple(_ACR_PREFIX + level for level in ("low", "substantial", "high"))
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def env_name(key: str) -> str:
+    return f"FLASK_{key}"
+
+
+def finalize(app: Flask) -> None:
+    """Fill derived defaults, coerce types and refuse to start on a bad value."""
+    config = app.config
+    # ``from_prefixed_env`` parses values as JSON, so a numeric secret arrives as an int.
+    for key in _STRING_SETTINGS:
+        if config.get(key) is not None and not isinstance(config[key], str):
+            config[key] = str(config[key])
+
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/glas.db"
+
+    public_url = config.get("PUBLIC_URL") or ""
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"{env_name('PUBLIC_URL')} must be an absolute http(s) URL, got {public_url!r}."
+        )
+    config["PUBLIC_URL"] = public_url.rstrip("/")
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = parts.scheme == "https"
+
+    _check_int(config, "MAIL_PORT", low=1, high=65535)
+    _check_int(config, "TRUSTED_PROXY_COUNT", low=0, high=10)
+    _check_int(config, "MAX_CONTENT_LENGTH", low=1024, high=1024**3)
+
+    try:
+        config["ACCESSIBILITY_REVIEWED_ON"] = date.fromisoformat(
+            str(config["ACCESSIBILITY_REVIEWED_ON"])
+        )
+    except ValueError:
+        raise ConfigError(
+            f"{env_name('ACCESSIBILITY_REVIEWED_ON')} must be a date such as 2026-11-27."
+        ) from None
+
+    acr_values = str(config.get("OIDC_ACR_VALUES") or "").split()
+    unknown = [value for value in acr_values if value not in _KNOWN_ACR]
+    if not acr_values or unknown:
+        raise ConfigError(
+            f"{env_name('OIDC_ACR_VALUES')} must list eIDAS levels of assurance "
+            f"({', '.join(_KNOWN_ACR)}), got {config.get('OIDC_ACR_VALUES')!r}."
+        )
+
+    issuer = config.get("OIDC_ISSUER")
+    if issuer:
+        issuer_parts = urlsplit(issuer)
+        loopback = issuer_parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not issuer_parts.netloc or not (
+            issuer_parts.scheme == "https" or (issuer_parts.scheme == "http" and loopback)
+        ):
+            raise ConfigError(
+                f"{env_name('OIDC_ISSUER')} must be an https URL (http only on loopback), "
+                f"got {issuer!r}."
+            )
+
+    if app.debug or app.testing:
+        return
+    for key in REQUIRED_IN_PRODUCTION:
+        if not config.get(key):
+            raise ConfigError(
+                f"{env_name(key)} is not set. Glas refuses to start in production without it "
+                "(see README, Configuration)."
+            )
+    for key in ("SECRET_KEY", "SUBJECT_PEPPER"):
+        if len(config[key]) < _MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"{env_name(key)} is too short: use at least {_MIN_SECRET_LENGTH} random "
+                'characters, e.g. python -c "import secrets; print(secrets.token_hex(32))".'
+            )
+
+
+def _check_int(config: dict[str, Any], key: str, *, low: int, high: int) -> None:
+    value = config.get(key)
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{env_name(key)} must be a whole number, got {value!r}.") from None
+    if isinstance(value, bool) or not low <= number <= high:
+        raise ConfigError(f"{env_name(key)} must be between {low} and {high}, got {value!r}.")
+    config[key] = number

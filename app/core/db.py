@@ -1,0 +1,62 @@
+"""Database helpers shared by every feature."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Engine
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC on every database.
+
+    PostgreSQL keeps the zone; SQLite stores text and hands back naive values, so the zone is
+    restored here. Naive values are refused on the way in: they are always a bug.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite compares timestamps as text: store them without an offset, all in UTC.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@sa.event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy emit BEGIN itself: pysqlite's own transaction handling breaks SAVEPOINTs,
+    # which duplicate-vote protection and the test isolation rely on.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@sa.event.listens_for(Engine, "begin")
+def _begin_sqlite(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def is_postgresql() -> bool:
+    from app.extensions import db
+
+    return db.engine.dialect.name == "postgresql"

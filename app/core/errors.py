@@ -1,0 +1,94 @@
+"""Error pages: a clear message in the visitor's language, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+#: Title and explanation of each error page; the template adds a way forward.
+MESSAGES = {
+    401: (
+        _l("Please sign in"),
+        _l("This page is only available after signing in."),
+    ),
+    400: (
+        _l("The request could not be understood"),
+        _l("Something in what was sent is not valid. Go back, check the form and try again."),
+    ),
+    403: (
+        _l("You may not do this"),
+        _l("Your account does not have permission for this page or action."),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("There is no page at this address. It may have moved, or the link may be wrong."),
+    ),
+    405: (
+        _l("This action is not possible here"),
+        _l("This address does not accept this kind of request. Go back and use the form."),
+    ),
+    413: (
+        _l("What you sent is too large"),
+        _l("The form or file is larger than we accept. Make it smaller and try again."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried this too often in a short time. Wait a few minutes and try again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("The error has been logged and we will look into it. Please try again later."),
+    ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("This service cannot be reached right now. Please try again in a few minutes."),
+    ),
+}
+#: Used when a form's CSRF token is missing or too old: the common, harmless case.
+CSRF_MESSAGE = (
+    _l("The form has expired"),
+    _l(
+        "For your security, forms can only be sent for a limited time after they are shown. "
+        "Go back, reload the page and send the form again."
+    ),
+)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/healthz"))
+
+
+def render_error(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or 500
+    title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    if error.description == "csrf":
+        title, message = CSRF_MESSAGE
+    if _wants_json():
+        return jsonify(error=str(title), status=code), code
+    response = render_template("errors/error.html", code=code, title=title, message=message)
+    return response, code, _extra_headers(error)
+
+
+def _extra_headers(error: HTTPException) -> dict[str, str]:
+    headers = {}
+    # Keep Allow (405) and Retry-After (429, 503) from the original exception.
+    for name, value in error.get_headers():
+        if name in ("Allow", "Retry-After"):
+            headers[name] = value
+    return headers
+
+
+def handle_internal_error(error: InternalServerError) -> ResponseReturnValue:
+    # Flask has already logged the original exception with its traceback; the visitor sees
+    # none of it, and nothing half-done is committed by a later flush.
+    db.session.rollback()
+    return render_error(error)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(InternalServerError, handle_internal_error)

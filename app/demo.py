@@ -1,0 +1,17 @@
+"""Demo data for ``flask seed-demo``: each feature contributes a seeder, in dependency order.
+
+Every seeder is idempotent: it looks up what it would create by a natural key and only adds
+what is missing, so running ``seed-demo`` twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+#: Seeders in the order they must run; each returns how many rows it added.
+SEEDERS: list[Callable[[], int]] = []
+
+
+def seed_demo() -> dict[str, int]:
+    """Run every seeder; the caller commits."""
+    return {f"{seeder.__module__}.{seeder.__name__}": seeder() for seeder in SEEDERS}

@@ -1,0 +1,61 @@
+"""Views of the information pages."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from app.core.i18n import current_language, remember_language, supported_languages
+from app.core.urls import safe_next
+from app.extensions import db, limiter
+from app.pages import bp, services
+from app.pages.forms import FeedbackForm
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render_template("pages/home.html")
+
+
+@bp.get("/about")
+def about() -> ResponseReturnValue:
+    return render_template("pages/about.html")
+
+
+@bp.get("/privacy")
+def privacy() -> ResponseReturnValue:
+    return render_template("pages/privacy.html")
+
+
+@bp.route("/accessibility", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def accessibility() -> ResponseReturnValue:
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        services.record_feedback(
+            message=form.message.data or "",
+            page_url=form.page_url.data,
+            contact_name=form.contact_name.data,
+            contact_email=form.contact_email.data,
+            language=current_language(),
+        )
+        db.session.commit()
+        flash(_("Thank you. Your message has been received."), "success")
+        return redirect(url_for("pages.accessibility", _anchor="feedback"))
+    status = 422 if form.errors else 200
+    page = render_template(
+        "pages/accessibility.html",
+        form=form,
+        reviewed_on=current_app.config["ACCESSIBILITY_REVIEWED_ON"],
+    )
+    return page, status
+
+
+@bp.get("/language/<language>")
+def set_language(language: str) -> ResponseReturnValue:
+    if language not in supported_languages():
+        abort(404)
+    response = redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
+    remember_language(response, language)
+    return response
