@@ -19,6 +19,19 @@ from psycopg import sql
 _USER = "glas"
 
 
+def _binary(name: str) -> str:
+    """A PostgreSQL server program: on PATH, or where Debian's packages put it."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    if candidates:
+        return str(candidates[0])
+    raise RuntimeError(
+        f"{name} not found: install the PostgreSQL 15 server (apt-get install postgresql)"
+    )
+
+
 class ThrowawayPostgres:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="glas-pg-"))
@@ -28,7 +41,7 @@ class ThrowawayPostgres:
         self._as_postgres = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
-        command = list(args)
+        command = [_binary(args[0]), *args[1:]]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -36,9 +49,6 @@ class ThrowawayPostgres:
             raise RuntimeError(f"{args[0]} failed:\n{result.stdout}\n{result.stderr}")
 
     def start(self) -> ThrowawayPostgres:
-        for tool in ("initdb", "pg_ctl"):
-            if shutil.which(tool) is None:
-                raise RuntimeError(f"{tool} (PostgreSQL 15 server binaries) is not on PATH")
         if self._as_postgres:
             shutil.chown(self.root, "postgres")
             shutil.chown(self.socket_dir, "postgres")

@@ -1,0 +1,77 @@
+# Glas: `make demo` runs it, `make test` proves it. Both work on a fresh clone.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+OIDC_PORT ?= 5001
+
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: demo test lint format translations screenshots clean help
+
+help:
+	@echo "make demo         set up and run Glas on SQLite with demo data at http://$(HOST):$(PORT)"
+	@echo "make test         install what the tests need, lint, run the suite on PostgreSQL and SQLite"
+	@echo "make lint         ruff check and ruff format --check"
+	@echo "make format       ruff format and ruff check --fix"
+	@echo "make screenshots  refresh docs/screenshots from the browser tests"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.app
+	$(BIN)/pybabel compile -i $< -o $@
+
+translations: $(MO_FILES)
+
+instance/config.py: | $(VENV)/.app
+	$(BIN)/python devtools/demo_config.py $@ $(HOST) $(PORT) $(OIDC_PORT)
+
+demo: $(VENV)/.app translations instance/config.py
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo
+	@echo "  Glas is running at http://$(HOST):$(PORT)/   (Ctrl+C stops it)"
+	@echo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(VENV)/.app $(VENV)/.test node_modules/.installed translations lint
+	@echo
+	@echo "=== Test suite on PostgreSQL (throwaway cluster), with the browser tests ==="
+	$(BIN)/pytest --db postgresql
+	@echo
+	@echo "=== Test suite on SQLite (the embedded default) ==="
+	$(BIN)/pytest --db sqlite -m "not browser"
+
+screenshots: $(VENV)/.app $(VENV)/.test node_modules/.installed translations
+	rm -rf $(VENV)/screenshots
+	$(BIN)/pytest --db sqlite -q tests/browser/test_accessibility.py -k home --screenshots $(VENV)/screenshots
+	mkdir -p docs/screenshots
+	cp $(VENV)/screenshots/home-sl.png $(VENV)/screenshots/home-en.png docs/screenshots/
+
+clean:
+	rm -rf $(VENV) node_modules translations/*/LC_MESSAGES/*.mo

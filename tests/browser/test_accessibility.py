@@ -1,0 +1,68 @@
+"""Every page, in both languages: no axe-core violations, valid HTML, no console errors.
+
+Also: the page reflows to one column at 320 CSS pixels (WCAG 1.4.10, the 400 % zoom case).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import (
+    LiveServer,
+    Validator,
+    axe_violations,
+    describe_violations,
+    set_language,
+)
+from tests.browser.pages import PAGES, Page
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ("sl", "en")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("page_spec", PAGES, ids=lambda page: page.name)
+def test_page_is_accessible_and_valid(
+    context: Any,
+    live_server: LiveServer,
+    axe_source: str,
+    html_validator: Validator,
+    screenshots: Path | None,
+    page_spec: Page,
+    language: str,
+) -> None:
+    set_language(context, live_server, language)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    response = page.goto(page_spec.path)
+    assert response is not None
+    assert response.status == page_spec.status
+    assert page.get_attribute("html", "lang") == language
+
+    violations = axe_violations(page, axe_source)
+    assert not violations, describe_violations(violations)
+
+    errors = html_validator.errors(response.body())
+    assert not errors, "\n".join(errors)
+
+    # A 404 logs "Failed to load resource" for the page itself; anything else is a fault
+    # (a CSP violation, a missing asset, a script error).
+    expected = ["status of 404"] if page_spec.status == 404 else []
+    unexpected = [p for p in problems if not any(e in p for e in expected)]
+    assert not unexpected, unexpected
+
+    if screenshots is not None:
+        page.screenshot(path=screenshots / f"{page_spec.name}-{language}.png", full_page=True)
+
+    page.set_viewport_size({"width": 320, "height": 640})
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"horizontal scrolling at 320 px ({overflow} px too wide)"
