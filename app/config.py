@@ -49,11 +49,40 @@ class Defaults:
     OIDC_CLIENT_ID: str | None = None
     OIDC_CLIENT_SECRET: str | None = None
     OIDC_ACR_VALUES = "http://eidas.europa.eu/LoA/substantial http://eidas.europa.eu/LoA/high"
+    #: Where the provider's discovery document is; by default the issuer's well-known URL.
+    OIDC_METADATA_URL: str | None = None
+    #: Scopes asked for; Glas reads only the birth date and the residency claim, stores neither.
+    OIDC_SCOPES = "openid profile"
+    #: Seconds to wait for the provider on every call (discovery, token, userinfo, keys).
+    OIDC_TIMEOUT = 10
     SUBJECT_PEPPER: str | None = None
+    #: Version of SUBJECT_PEPPER, stored with each account key so the pepper can be rotated.
+    SUBJECT_PEPPER_VERSION = 1
 
+    #: Youngest age that may sign in (0 turns the check off); 15 is the age of digital
+    #: consent in Slovenia (ZVOP-2).
+    MINIMUM_AGE = 15
+    #: A claim the provider releases that proves residence (e.g. ``municipality_code``), and
+    #: the values that count as the municipality (Kranj is 052). Empty: officials verify
+    #: residents by hand (``flask users verify-resident`` or the administration page).
+    RESIDENCY_CLAIM = ""
+    RESIDENCY_VALUES = ""
+
+    #: A signed-in session ends after this long without a request, and after the maximum.
+    SESSION_IDLE_MINUTES = 60
+    SESSION_MAX_HOURS = 12
+
+    #: "smtp" sends through MAIL_SERVER; "console" writes messages to the log (development).
+    MAIL_BACKEND = "smtp"
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_DEFAULT_SENDER = "glas@localhost"
+    MAIL_USE_STARTTLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_TIMEOUT = 30
+    #: How long an e-mail confirmation link stays valid.
+    EMAIL_CONFIRMATION_HOURS = 48
 
     #: Lifetime of a form's CSRF token, in seconds (a long form may be written slowly).
     CSRF_TIME_LIMIT = 8 * 3600
@@ -91,6 +120,13 @@ _STRING_SETTINGS = (
     "MAIL_SERVER",
     "MAIL_DEFAULT_SENDER",
     "OIDC_ACR_VALUES",
+    "OIDC_METADATA_URL",
+    "OIDC_SCOPES",
+    "RESIDENCY_CLAIM",
+    "RESIDENCY_VALUES",
+    "MAIL_BACKEND",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
 )
 _ACR_PREFIX = "http://eidas.europa.eu/LoA/"
 _KNOWN_ACR = tuple(_ACR_PREFIX + level for level in ("low", "substantial", "high"))
@@ -129,6 +165,24 @@ def finalize(app: Flask) -> None:
     _check_int(config, "MAIL_PORT", low=1, high=65535)
     _check_int(config, "TRUSTED_PROXY_COUNT", low=0, high=10)
     _check_int(config, "MAX_CONTENT_LENGTH", low=1024, high=1024**3)
+    _check_int(config, "OIDC_TIMEOUT", low=1, high=120)
+    _check_int(config, "MINIMUM_AGE", low=0, high=120)
+    _check_int(config, "SESSION_IDLE_MINUTES", low=1, high=7 * 24 * 60)
+    _check_int(config, "SESSION_MAX_HOURS", low=1, high=24 * 90)
+    _check_int(config, "MAIL_TIMEOUT", low=1, high=600)
+    _check_int(config, "EMAIL_CONFIRMATION_HOURS", low=1, high=24 * 30)
+    _check_int(config, "SUBJECT_PEPPER_VERSION", low=1, high=1000)
+    backend = config.get("MAIL_BACKEND")
+    if backend not in ("smtp", "console"):
+        raise ConfigError(f"{env_name('MAIL_BACKEND')} must be smtp or console, got {backend!r}.")
+    scopes = str(config.get("OIDC_SCOPES") or "").split()
+    if "openid" not in scopes:
+        raise ConfigError(f"{env_name('OIDC_SCOPES')} must include openid, got {scopes!r}.")
+    if config.get("RESIDENCY_CLAIM") and not str(config.get("RESIDENCY_VALUES") or "").split():
+        raise ConfigError(
+            f"{env_name('RESIDENCY_VALUES')} must list the accepted values of "
+            f"{env_name('RESIDENCY_CLAIM')} ({config['RESIDENCY_CLAIM']!r})."
+        )
 
     try:
         config["ACCESSIBILITY_REVIEWED_ON"] = date.fromisoformat(

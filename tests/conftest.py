@@ -25,6 +25,8 @@ from app import create_app
 from app.extensions import db, limiter
 from tests._postgres import ThrowawayPostgres
 
+pytest_plugins = ["tests.smtp"]
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

@@ -1,0 +1,1 @@
+"""A real SMTP server on loopback for the tests (filled in by the outbox work)."""
