@@ -9,6 +9,7 @@ from babel.messages.frontend import CommandLineInterface
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.core import cli as core_cli
 from app.extensions import db
 
 translate = AppGroup("translate", help="Extract, update and compile the message catalogues.")
@@ -106,3 +107,4 @@ def seed_demo_command() -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(seed_demo_command)
+    core_cli.register(app)  # flask worker (the e-mail outbox)
