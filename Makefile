@@ -40,16 +40,14 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 
 translations: $(MO_FILES)
 
-instance/config.py: | $(VENV)/.app
-	$(BIN)/python devtools/demo_config.py $@ $(HOST) $(PORT) $(OIDC_PORT)
+instance/config.py instance/eid-clients.json: | $(VENV)/.app
+	$(BIN)/python devtools/demo_config.py instance/config.py instance/eid-clients.json \
+		$(HOST) $(PORT) $(OIDC_PORT)
 
-demo: $(VENV)/.app translations instance/config.py
+demo: $(VENV)/.app node_modules/.installed translations instance/config.py instance/eid-clients.json
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo
-	@echo "  Glas is running at http://$(HOST):$(PORT)/   (Ctrl+C stops it)"
-	@echo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) OIDC_PORT=$(OIDC_PORT) devtools/demo.sh
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

@@ -53,10 +53,14 @@ def register_core(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import health, pages
+    from app import account, admin, auth, health, pages
 
+    auth.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
 
 
 def register_cli(app: Flask) -> None:

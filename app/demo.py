@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.auth import demo as auth_demo
+
 #: Seeders in the order they must run; each returns how many rows it added.
-SEEDERS: list[Callable[[], int]] = []
+SEEDERS: list[Callable[[], int]] = [
+    auth_demo.seed_org_units,
+    auth_demo.seed_council,
+    auth_demo.seed_personas,
+]
 
 
 def seed_demo() -> dict[str, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from app import create_app
 from app.extensions import db, limiter
 from tests._postgres import ThrowawayPostgres
 
-pytest_plugins = ["tests.smtp"]
+pytest_plugins = ["tests.smtp", "tests.eid", "tests.live"]
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -116,8 +117,10 @@ def database_url(databases: Databases) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Iterator[Flask]:
-    app = create_app(base_config(database_url))
+def app(database_url: str, eid_provider: Any) -> Iterator[Flask]:
+    from tests.eid import oidc_config
+
+    app = create_app(base_config(database_url, **oidc_config(eid_provider.issuer)))
     with app.app_context():
         # App code calls commit(); inside a test that only releases a SAVEPOINT.
         db.session.configure(join_transaction_mode="create_savepoint")
@@ -138,12 +141,34 @@ def _isolate_db(app: Flask) -> Iterator[None]:
         connection = engine.connect()
         transaction = connection.begin()
         engines[None] = connection  # every session of this app now binds here
+        app.extensions["test_connection"] = connection
     yield
     with app.app_context():
         db.session.remove()
     transaction.rollback()
     connection.close()
     engines[None] = engine
+    app.extensions.pop("test_connection", None)
+
+
+@pytest.fixture
+def app_for(app: Flask, database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build another app with other settings, sharing this test's rolled-back transaction."""
+    made: list[tuple[Flask, Any]] = []
+
+    def _make(**config: Any) -> Flask:
+        other = create_app(base_config(database_url, **config))
+        with other.app_context():
+            made.append((other, db.engines[None]))
+            db.engines[None] = app.extensions["test_connection"]
+        return other
+
+    yield _make
+    for other, engine in made:
+        with other.app_context():
+            db.session.remove()
+            db.engines[None] = engine
+            engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -185,3 +210,74 @@ def in_english() -> Callable[[FlaskClient], None]:
         client.set_cookie("glas_lang", "en")
 
     return _switch
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., int]:
+    """Create a set-up account (a verified resident at level substantial); returns its id.
+
+    Keyword arguments override columns; ``roles=[(Role, OrgUnit code | None), …]`` grants
+    roles (a councillor gets a person record of the same name).
+    """
+    from app.auth import services
+    from app.auth.models import ResidencySource, Role, User
+    from app.auth.pseudonyms import key
+    from app.core.time import utcnow
+    from app.council.models import Person
+    from app.org.models import OrgUnit, OrgUnitKind
+
+    numbers = count(1)
+
+    def _make_user(roles: list[tuple[Role, str | None]] = (), **overrides: object) -> int:  # type: ignore[assignment]
+        n = next(numbers)
+        with app.app_context():
+            user = User(
+                subject_key=f"{n:064x}",
+                pseudonym=f"Resident {n}",
+                pseudonym_key=key(f"Resident {n}"),
+                language="sl",
+                is_adult=True,
+                last_acr="http://eidas.europa.eu/LoA/substantial",
+                resident_verified_at=utcnow(),
+                residency_source=ResidencySource.EID,
+            )
+            for name, value in overrides.items():
+                setattr(user, name, value)
+            if user.pseudonym is not None:
+                user.pseudonym_key = key(user.pseudonym)
+            db.session.add(user)
+            db.session.flush()
+            for role, unit_code in roles:
+                unit = person = None
+                if role is Role.OFFICIAL:
+                    unit = db.session.scalar(db.select(OrgUnit).filter_by(code=unit_code))
+                    if unit is None:
+                        unit = OrgUnit(
+                            code=unit_code, name=f"Unit {unit_code}", kind=OrgUnitKind.OFFICE
+                        )
+                if role is Role.COUNCILLOR:
+                    person = Person(name=user.pseudonym or f"Councillor {n}")
+                services.grant_role(None, user, role, org_unit=unit, person=person)
+            db.session.commit()
+            return user.id
+
+    return _make_user
+
+
+@pytest.fixture
+def login(app: Flask) -> Callable[[FlaskClient, int], None]:
+    """Sign a test client in as an account, with a real server-side session."""
+    from app.auth import SESSION_TOKEN_KEY, services
+    from app.auth.models import User
+
+    def _login(client: FlaskClient, user_id: int) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            assert user is not None
+            token = services.start_session(user, acr=user.last_acr or "", provider_sid=None)
+            db.session.commit()
+        with client.session_transaction() as session:
+            session[SESSION_TOKEN_KEY] = token
+            session["csrf_binding"] = "test-binding"
+
+    return _login

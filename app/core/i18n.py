@@ -16,8 +16,15 @@ from flask_babel import get_locale
 LANGUAGE_COOKIE = "glas_lang"
 _COOKIE_MAX_AGE = 365 * 24 * 3600
 
-#: Feature packages may add a way to read a saved preference (e.g. the signed-in account).
+#: Feature packages may add a way to read a saved preference (e.g. the signed-in account)
+#: and to save one when the visitor uses the switch.
 preference_loaders: list[Callable[[], str | None]] = []
+preference_savers: list[Callable[[str], None]] = []
+
+
+def save_preference(language: str) -> None:
+    for saver in preference_savers:
+        saver(language)
 
 
 def supported_languages() -> list[str]:
@@ -27,13 +34,10 @@ def supported_languages() -> list[str]:
 def select_locale() -> str:
     if "locale" in g:
         return str(g.locale)
-    chosen: str | None = None
-    for loader in preference_loaders:
-        chosen = loader()
-        if chosen:
-            break
-    if not chosen:
-        chosen = request.cookies.get(LANGUAGE_COOKIE)
+    # This browser's explicit choice first, then what the signed-in account saved.
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen not in supported_languages():
+        chosen = next((value for loader in preference_loaders if (value := loader())), None)
     if chosen not in supported_languages():
         chosen = current_app.config["BABEL_DEFAULT_LOCALE"]
     g.locale = chosen

@@ -6,7 +6,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app.core.i18n import current_language, remember_language, supported_languages
+from app.core.i18n import (
+    current_language,
+    remember_language,
+    save_preference,
+    supported_languages,
+)
 from app.core.urls import safe_next
 from app.extensions import db, limiter
 from app.pages import bp, services
@@ -56,6 +61,8 @@ def accessibility() -> ResponseReturnValue:
 def set_language(language: str) -> ResponseReturnValue:
     if language not in supported_languages():
         abort(404)
+    save_preference(language)
+    db.session.commit()
     response = redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
     remember_language(response, language)
     return response

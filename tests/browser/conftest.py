@@ -7,26 +7,20 @@ so what the browser sees is what ``make demo`` serves, with CSRF and rate limits
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from flask import Flask
-from flask_migrate import upgrade
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from app import create_app
-from app.demo import seed_demo
-from app.extensions import db
-from tests.conftest import ROOT, Databases, base_config
+from tests.conftest import ROOT
+from tests.eid import free_port
+from tests.live import LiveServer
 
 CHROMIUM = os.environ.get("GLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,50 +46,6 @@ def _missing(what: str, how: str) -> None:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    app: Flask
-    url: str
-    server: BaseWSGIServer
-    thread: threading.Thread = field(repr=False)
-
-    def __call__(self, path: str) -> str:
-        return self.url + path
-
-
-@pytest.fixture(scope="session")
-def live_server(databases: Databases) -> Iterator[LiveServer]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    app = create_app(
-        base_config(
-            databases.new("browser"),
-            CSRF_ENABLED=True,
-            PROPAGATE_EXCEPTIONS=False,
-            PUBLIC_URL=url,
-        )
-    )
-    with app.app_context():
-        upgrade()
-        seed_demo()
-        db.session.commit()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(app, url, server, thread)
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
@@ -113,6 +63,44 @@ def context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url)
     yield context
     context.close()
+
+
+#: The demo persona that stands for each kind of visitor in the page registry.
+PERSONA_FOR_ROLE = {
+    "resident": "ana",
+    "administrator": "bojan",
+    "official": "maja",
+    "moderator": "nina",
+    "councillor": "petra",
+    "newcomer": "eva",  # no account yet: lands on the first-sign-in form
+}
+
+
+def sign_in(page: Any, persona: str, level: str = "high") -> None:
+    """Sign in as a person does: the persona page of the development eID provider."""
+    page.goto("/auth/login?next=/")
+    page.get_by_role("radio", name=re.compile(rf"\({persona}:")).check()
+    page.get_by_role("radio", name=level, exact=True).check()
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/(auth/welcome.*)?$"))
+
+
+@pytest.fixture(scope="session")
+def signed_in_states(browser: Any, live_server: LiveServer) -> dict[str, Any]:
+    """Browser storage (cookies) of each role, signed in once per test session."""
+    states: dict[str, Any] = {}
+
+    class _States(dict[str, Any]):
+        def __missing__(self, role: str) -> Any:
+            context = browser.new_context(base_url=live_server.url)
+            try:
+                sign_in(context.new_page(), PERSONA_FOR_ROLE[role])
+                self[role] = context.storage_state()
+            finally:
+                context.close()
+            return self[role]
+
+    return _States(states)
 
 
 def set_language(context: Any, live_server: LiveServer, language: str) -> None:

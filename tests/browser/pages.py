@@ -24,4 +24,18 @@ PAGES: list[Page] = [
     Page("accessibility", "/accessibility"),
     Page("privacy", "/privacy"),
     Page("not-found", "/no-such-page", status=404),
+    # Sign-in and the account
+    Page("signed-out", "/auth/logged-out"),
+    Page("sign-in-problem", "/auth/callback?code=x&state=y", status=400),
+    Page("email-link-invalid", "/auth/confirm-email/forged", status=400),
+    Page("welcome", "/auth/welcome", as_role="newcomer"),
+    Page("home-signed-in", "/", as_role="resident"),
+    Page("account", "/me/", as_role="resident"),
+    Page("account-delete", "/me/delete", as_role="resident"),
+    Page("forbidden", "/admin/users", status=403, as_role="resident"),
+    # Administration (account 1 is the first demo persona's)
+    Page("admin-users", "/admin/users", as_role="administrator"),
+    Page("admin-user", "/admin/users/1", as_role="administrator"),
+    Page("admin-audit", "/admin/audit", as_role="administrator"),
+    Page("official-user", "/admin/users/1", as_role="official"),
 ]

@@ -1,0 +1,200 @@
+"""Accounts, their roles, and server-side sign-in sessions.
+
+An account is keyed by an HMAC of the provider's issuer and subject; no national identifier,
+no name from the eID and no token is ever stored.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime
+from app.core.time import utcnow
+from app.council.models import Person
+from app.extensions import db
+from app.org.models import OrgUnit
+
+
+class Role(enum.StrEnum):
+    """Roles an administrator grants. Being a resident is not granted: it is verified."""
+
+    COUNCILLOR = "councillor"
+    COUNCIL_OFFICE = "council_office"
+    OFFICIAL = "official"
+    MODERATOR = "moderator"
+    ADMINISTRATOR = "administrator"
+
+
+ROLE_LABELS = {
+    Role.COUNCILLOR: _l("Councillor"),
+    Role.COUNCIL_OFFICE: _l("Council office"),
+    Role.OFFICIAL: _l("Official"),
+    Role.MODERATOR: _l("Moderator"),
+    Role.ADMINISTRATOR: _l("Administrator"),
+}
+
+
+class ResidencySource(enum.StrEnum):
+    EID = "eid"  # a claim of the eID provider proved it at sign-in
+    OFFICIAL = "official"  # an official verified it by hand
+
+
+def _values(enum_class: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+class User(UserMixin, db.Model):
+    """A person's account. After deletion the row stays as a tombstone (see ``deleted_at``)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: HMAC-SHA256(pepper, issuer + "|" + sub), hex: one account per eID identity.
+    subject_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Which pepper made ``subject_key`` (SUBJECT_PEPPER_VERSION), so it can be rotated.
+    subject_key_version: Mapped[int] = mapped_column(default=1)
+    #: The public name the person chose; ``None`` until the first sign-in is completed.
+    pseudonym: Mapped[str | None] = mapped_column(sa.String(40))
+    #: ``pseudonym`` folded for uniqueness: case, accents and spacing do not make a new name.
+    pseudonym_key: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(sa.String(8), default="sl")
+    #: Derived at each sign-in from the birth date, which itself is not kept.
+    is_adult: Mapped[bool] = mapped_column(default=False)
+    #: The level of assurance of the last sign-in (an eIDAS URI).
+    last_acr: Mapped[str | None] = mapped_column(sa.String(80))
+    resident_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    residency_source: Mapped[ResidencySource | None] = mapped_column(
+        sa.Enum(ResidencySource, native_enum=False, length=20, values_callable=_values)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the person deleted the account: everything personal is gone, the key stays
+    #: so that supports remain counted once and a returning person cannot vote twice.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user",
+        foreign_keys="RoleGrant.user_id",
+        cascade="all, delete-orphan",
+        order_by="RoleGrant.id",
+    )
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a tombstone cannot be signed in
+        return self.deleted_at is None
+
+    @property
+    def is_set_up(self) -> bool:
+        return self.pseudonym is not None
+
+    @property
+    def display_name(self) -> str:
+        return self.pseudonym or str(_l("Former user"))
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class RoleGrant(db.Model):
+    """One role of one account; an official's role names the unit, a councillor's the person."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'official') = (org_unit_id IS NOT NULL)", name="official_has_unit"
+        ),
+        sa.CheckConstraint(
+            "(role = 'councillor') = (person_id IS NOT NULL)", name="councillor_has_person"
+        ),
+        # One grant per role and unit. NULLs are distinct in a plain unique constraint, so the
+        # unit-less roles get a partial index of their own.
+        sa.Index(
+            "uq_role_grants_user_role_unit",
+            "user_id",
+            "role",
+            "org_unit_id",
+            unique=True,
+            postgresql_where=sa.text("org_unit_id IS NOT NULL"),
+            sqlite_where=sa.text("org_unit_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_role_grants_user_role",
+            "user_id",
+            "role",
+            unique=True,
+            postgresql_where=sa.text("org_unit_id IS NULL"),
+            sqlite_where=sa.text("org_unit_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, values_callable=_values)
+    )
+    org_unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RoleGrant {self.user_id} {self.role}>"
+
+
+class AuthSession(db.Model):
+    """A signed-in session, kept on the server so that it can be revoked.
+
+    The browser's (signed) session cookie holds a random token; only its SHA-256 is stored,
+    so a copy of the database does not let anyone take over a session.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The absolute end, whatever the activity (SESSION_MAX_HOURS after sign-in).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: SHA-256 of the provider's session id (``sid``), to find it on back-channel logout.
+    provider_sid_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    acr: Mapped[str] = mapped_column(sa.String(80))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why it ended: signed-out, everywhere, backchannel, deleted, idle.
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(20))
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AuthSession {self.id} user={self.user_id}>"
+
+
+class SeenLogoutToken(db.Model):
+    """The ``jti`` of each back-channel logout token already used, so none is replayed."""
+
+    __tablename__ = "seen_logout_tokens"
+
+    jti_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,265 @@
+"""The OpenID Connect relying party: Authlib's Flask client plus the checks it leaves out.
+
+Each check here answers one confirmed pitfall of ``../shared/eid-oidc.md``: the issuer and the
+audience are pinned (Authlib drops its own issuer check once ``claims_options`` is given), the
+level of assurance is requested as essential and verified, a token response without an ID
+token is refused, and the userinfo ``sub`` must equal the ID token's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import Flask, current_app
+from flask.typing import ResponseReturnValue
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+log = logging.getLogger(__name__)
+
+_EXTENSION = "glas_oidc"
+#: Clock skew tolerated on token times.
+LEEWAY_SECONDS = 120
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+class SignInError(Exception):
+    """Sign-in failed; ``reason`` picks the explanation shown, ``status`` the HTTP code."""
+
+    def __init__(self, reason: str, status: int, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.status = status
+        #: For the log only; never shown, never personal data.
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a successful sign-in established; the claims are read once and then dropped."""
+
+    issuer: str
+    subject: str
+    acr: str
+    sid: str | None
+    claims: dict[str, Any] = field(repr=False)
+
+
+def init_app(app: Flask) -> None:
+    """Register the provider on this app (one Authlib registry per app: tests run several)."""
+    if not app.config.get("OIDC_ISSUER"):
+        return
+    oauth = OAuth(app)
+    issuer = app.config["OIDC_ISSUER"].rstrip("/")
+    metadata_url = app.config.get("OIDC_METADATA_URL") or (
+        f"{issuer}/.well-known/openid-configuration"
+    )
+    app.extensions[_EXTENSION] = oauth.register(
+        "eid",
+        client_id=app.config["OIDC_CLIENT_ID"],
+        client_secret=app.config["OIDC_CLIENT_SECRET"],
+        server_metadata_url=metadata_url,
+        client_kwargs={
+            "scope": app.config["OIDC_SCOPES"],
+            "code_challenge_method": "S256",
+            "default_timeout": app.config["OIDC_TIMEOUT"],
+        },
+    )
+
+
+def _client() -> Any:
+    client = current_app.extensions.get(_EXTENSION)
+    if client is None:
+        raise SignInError("not_configured", 503, "OIDC_ISSUER is not set")
+    return client
+
+
+def configured_issuer() -> str:
+    return str(current_app.config["OIDC_ISSUER"]).rstrip("/")
+
+
+def accepted_acrs() -> list[str]:
+    return str(current_app.config["OIDC_ACR_VALUES"]).split()
+
+
+def metadata() -> dict[str, Any]:
+    """The provider's discovery document, checked to be the configured issuer's."""
+    client = _client()
+    try:
+        data = client.load_server_metadata()
+    except (requests.RequestException, ValueError) as error:
+        raise SignInError("provider_unavailable", 503, type(error).__name__) from None
+    if str(data.get("issuer", "")).rstrip("/") != configured_issuer():
+        # OIDC Discovery 4.3: a document for another issuer must not be used. Forget it, so
+        # that a corrected provider is picked up without a restart.
+        client.server_metadata.clear()
+        raise SignInError("provider_misconfigured", 502, "discovery issuer mismatch")
+    return dict(data)
+
+
+def authorize_redirect(redirect_uri: str, *, language: str) -> ResponseReturnValue:
+    """Send the browser to the provider: code flow, PKCE (S256), state, nonce, essential acr."""
+    metadata()
+    accepted = accepted_acrs()
+    claims = {"id_token": {"acr": {"essential": True, "values": accepted}}}
+    try:
+        return _client().authorize_redirect(
+            redirect_uri,
+            acr_values=" ".join(accepted),
+            claims=json.dumps(claims, separators=(",", ":")),
+            ui_locales=language,
+        )
+    except requests.RequestException as error:
+        raise SignInError("provider_unavailable", 503, type(error).__name__) from None
+
+
+def claims_options() -> dict[str, dict[str, Any]]:
+    """What every ID token must say about who issued it and for whom."""
+    return {
+        # Passing claims_options replaces Authlib's default issuer check: pin it again.
+        "iss": {"essential": True, "value": configured_issuer()},
+        # Authlib does not pin the audience by default.
+        "aud": {"essential": True, "value": current_app.config["OIDC_CLIENT_ID"]},
+    }
+
+
+def complete_sign_in() -> Identity:
+    """Handle the callback: exchange the code, verify the tokens, return who signed in."""
+    provider_metadata = metadata()
+    client = _client()
+    issuer = configured_issuer()
+    try:
+        token = client.authorize_access_token(
+            claims_options=claims_options(), leeway=LEEWAY_SECONDS
+        )
+    except MismatchingStateError:
+        # No state of ours: a replayed or forged callback, or an expired browser session.
+        raise SignInError("state", 400, "state mismatch") from None
+    except OAuthError as error:
+        if error.error == "unmet_authentication_requirements":
+            raise SignInError("level", 403, error.error) from None
+        if error.error in ("access_denied", "login_required", "interaction_required"):
+            raise SignInError("denied", 400, error.error) from None
+        if error.error == "invalid_grant":
+            raise SignInError("state", 400, error.error) from None
+        raise SignInError("invalid_response", 502, str(error.error)) from None
+    except (JoseError, ValueError, KeyError) as error:
+        raise SignInError("invalid_token", 400, type(error).__name__) from None
+    except requests.RequestException as error:
+        raise SignInError("provider_unavailable", 503, type(error).__name__) from None
+
+    id_claims = token.get("userinfo")
+    if "id_token" not in token or not id_claims:
+        # Authlib returns quietly without userinfo when the ID token is missing.
+        raise SignInError("invalid_response", 502, "no id_token in the token response")
+    subject = str(id_claims["sub"])
+    claims: dict[str, Any] = dict(id_claims)
+
+    if provider_metadata.get("userinfo_endpoint"):
+        try:
+            info = client.userinfo(token=token)
+        except (requests.RequestException, ValueError) as error:
+            raise SignInError("provider_unavailable", 503, type(error).__name__) from None
+        if str(info.get("sub")) != subject:
+            # OIDC Core 5.3.4: Authlib does not check this.
+            raise SignInError("invalid_token", 400, "userinfo sub differs from id_token sub")
+        claims = {**info, **id_claims}
+
+    acr = str(id_claims.get("acr") or "")
+    if acr not in accepted_acrs():
+        raise SignInError("level", 403, f"acr {acr or 'missing'} not accepted")
+    sid = id_claims.get("sid")
+    # Nothing of the token response outlives this function: no token is stored.
+    return Identity(
+        issuer=issuer, subject=subject, acr=acr, sid=str(sid) if sid else None, claims=claims
+    )
+
+
+def end_session_url(post_logout_redirect_uri: str) -> str | None:
+    """Where to send the browser to sign out at the provider too, if it supports that."""
+    try:
+        data = metadata()
+    except SignInError:
+        return None
+    if not data.get("end_session_endpoint"):
+        return None
+    # No ID token is kept to send as id_token_hint; client_id identifies us instead
+    # (RP-Initiated Logout 1.0, section 2).
+    result = _client().create_logout_url(
+        post_logout_redirect_uri=post_logout_redirect_uri,
+        client_id=current_app.config["OIDC_CLIENT_ID"],
+    )
+    return str(result["url"])
+
+
+class LogoutTokenError(Exception):
+    """A back-channel logout token failed validation."""
+
+
+@dataclass(frozen=True)
+class LogoutRequest:
+    jti: str
+    sid: str | None
+    subject: str | None
+
+
+def validate_logout_token(raw: str) -> LogoutRequest:
+    """Validate a back-channel logout token (OIDC Back-Channel Logout 1.0, section 2.6)."""
+    client = _client()
+    try:
+        data = metadata()
+        keys = KeySet.import_key_set(client.fetch_jwk_set())
+        algorithms = data.get("id_token_signing_alg_values_supported") or ["RS256"]
+        try:
+            decoded = jwt.decode(raw, keys, algorithms=algorithms)
+        except JoseError:
+            # The provider may have rotated its keys since we fetched them.
+            keys = KeySet.import_key_set(client.fetch_jwk_set(force=True))
+            decoded = jwt.decode(raw, keys, algorithms=algorithms)
+    except SignInError as error:
+        raise LogoutTokenError(error.reason) from None
+    except (JoseError, ValueError, requests.RequestException) as error:
+        raise LogoutTokenError(f"signature: {type(error).__name__}") from None
+
+    claims = decoded.claims
+    now = time.time()
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    events = claims.get("events")
+    if str(claims.get("iss", "")).rstrip("/") != configured_issuer():
+        raise LogoutTokenError("iss")
+    if current_app.config["OIDC_CLIENT_ID"] not in audiences:
+        raise LogoutTokenError("aud")
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float) or abs(now - iat) > 10 * 60:
+        raise LogoutTokenError("iat")
+    exp = claims.get("exp")
+    if exp is not None and (not isinstance(exp, int | float) or exp < now - LEEWAY_SECONDS):
+        raise LogoutTokenError("exp")
+    if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+        raise LogoutTokenError("jti")
+    if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_EVENT), dict):
+        raise LogoutTokenError("events")
+    if "nonce" in claims:
+        raise LogoutTokenError("nonce")
+    sid, subject = claims.get("sid"), claims.get("sub")
+    if not sid and not subject:
+        raise LogoutTokenError("neither sid nor sub")
+    return LogoutRequest(
+        jti=str(claims["jti"]),
+        sid=str(sid) if sid else None,
+        subject=str(subject) if subject else None,
+    )
+
+
+def hash_value(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,107 @@
+"""Who may do what. Pure functions of the account: no request, no session access."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app
+from flask_login import current_user
+
+from app.auth.models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user(user: Any) -> User | None:
+    """The account, or ``None`` for an anonymous visitor or a deleted account."""
+    if isinstance(user, User) and user.deleted_at is None:
+        return user
+    return None
+
+
+def has_role(user: Any, role: Role, *, org_unit_id: int | None = None) -> bool:
+    account = _user(user)
+    if account is None:
+        return False
+    return any(
+        grant.role is role and (org_unit_id is None or grant.org_unit_id == org_unit_id)
+        for grant in account.role_grants
+    )
+
+
+def is_administrator(user: Any) -> bool:
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def is_moderator(user: Any) -> bool:
+    return has_role(user, Role.MODERATOR) or is_administrator(user)
+
+
+def is_official(user: Any) -> bool:
+    return has_role(user, Role.OFFICIAL)
+
+
+def is_councillor(user: Any) -> bool:
+    return has_role(user, Role.COUNCILLOR)
+
+
+def has_accepted_level(user: Any) -> bool:
+    """The account's last sign-in was at a level of assurance the municipality accepts."""
+    account = _user(user)
+    accepted = str(current_app.config["OIDC_ACR_VALUES"]).split()
+    return account is not None and account.last_acr in accepted
+
+
+def is_verified_resident(user: Any) -> bool:
+    account = _user(user)
+    return account is not None and account.resident_verified_at is not None
+
+
+def can_participate(user: Any) -> bool:
+    """Submit and support: a verified resident, signed in at an accepted level, set up.
+
+    Anyone signed in may still read, follow and ask questions.
+    """
+    account = _user(user)
+    return (
+        account is not None
+        and account.is_set_up
+        and is_verified_resident(account)
+        and has_accepted_level(account)
+    )
+
+
+def can_ask(user: Any) -> bool:
+    account = _user(user)
+    return account is not None and account.is_set_up
+
+
+def can_manage_roles(user: Any) -> bool:
+    return is_administrator(user)
+
+
+def can_verify_residents(user: Any) -> bool:
+    return is_administrator(user) or is_official(user)
+
+
+def can_view_admin(user: Any) -> bool:
+    return can_manage_roles(user) or can_verify_residents(user)
+
+
+def role_required(check: Callable[[Any], bool]) -> Callable[[F], F]:
+    """A coarse gate for a whole area: 401 for visitors (sign in first), 403 for others."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

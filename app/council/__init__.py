@@ -1,0 +1,1 @@
+"""The city council: its members (public person records) and their mandates."""

@@ -1,0 +1,1 @@
+"""The municipality's organisational units: the mayor's cabinet, offices, services."""

@@ -1,0 +1,50 @@
+"""Organisational units of the municipal administration."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class OrgUnitKind(enum.StrEnum):
+    CABINET = "cabinet"
+    OFFICE = "office"  # urad
+    SERVICE = "service"  # služba
+    COUNCIL = "council"  # the council's own professional service
+
+
+ORG_UNIT_KIND_LABELS = {
+    OrgUnitKind.CABINET: _l("Cabinet"),
+    OrgUnitKind.OFFICE: _l("Office"),
+    OrgUnitKind.SERVICE: _l("Service"),
+    OrgUnitKind.COUNCIL: _l("Council service"),
+}
+
+
+class OrgUnit(db.Model):
+    """A unit that answers questions and initiatives (e.g. Kabinet župana)."""
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short stable code used by the CLI and in URLs of the administration (e.g. ``KZ``).
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    #: The official (Slovenian) name; shown in both languages, as on the letterhead.
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[OrgUnitKind] = mapped_column(
+        sa.Enum(
+            OrgUnitKind,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.code}>"

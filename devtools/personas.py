@@ -1,0 +1,26 @@
+"""Print the demo personas of the development eID provider, for ``make demo``."""
+
+import json
+import sys
+from pathlib import Path
+
+PERSONAS = Path(__file__).parent / "eid-provider" / "personas.json"
+
+
+def main(glas_url: str, provider_url: str) -> None:
+    personas = json.loads(PERSONAS.read_text(encoding="utf-8"))["personas"]
+    print()
+    print(f"  Glas is starting at {glas_url}/  (Ctrl+C stops everything)")
+    print(f"  Sign in with the development eID at {provider_url}: pick a persona and a level.")
+    print()
+    print(f"  {'persona':<8} {'name':<18} {'up to':<12} who")
+    for persona in personas:
+        name = f"{persona['given_name']} {persona['family_name']}"
+        print(
+            f"  {persona['id']:<8} {name:<18} {persona['max_level']:<12} {persona['description']}"
+        )
+    print()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
