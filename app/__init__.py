@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app.core import models as _core_models  # noqa: F401  (the audit log's table)
+    from app.core import settings as _settings  # noqa: F401  (the settings' table)
     from app.core.i18n import select_locale
     from app.extensions import babel, db, limiter, migrate
 
@@ -53,7 +54,7 @@ def register_core(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import account, admin, auth, health, pages
+    from app import account, admin, auth, health, initiatives, pages
 
     auth.init_app(app)
     app.register_blueprint(pages.bp)
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(initiatives.bp)
 
 
 def register_cli(app: Flask) -> None:

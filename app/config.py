@@ -84,6 +84,12 @@ class Defaults:
     #: How long an e-mail confirmation link stays valid.
     EMAIL_CONFIRMATION_HOURS = 48
 
+    #: Where uploaded attachments are kept (outside the static folder); None: instance/uploads.
+    UPLOAD_FOLDER: str | None = None
+    #: Largest attachment, and how many an initiative may have.
+    ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    ATTACHMENTS_PER_INITIATIVE = 5
+
     #: Lifetime of a form's CSRF token, in seconds (a long form may be written slowly).
     CSRF_TIME_LIMIT = 8 * 3600
 
@@ -127,6 +133,7 @@ _STRING_SETTINGS = (
     "MAIL_BACKEND",
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
+    "UPLOAD_FOLDER",
 )
 _ACR_PREFIX = "http://eidas.europa.eu/LoA/"
 _KNOWN_ACR = tuple(_ACR_PREFIX + level for level in ("low", "substantial", "high"))
@@ -172,6 +179,10 @@ def finalize(app: Flask) -> None:
     _check_int(config, "MAIL_TIMEOUT", low=1, high=600)
     _check_int(config, "EMAIL_CONFIRMATION_HOURS", low=1, high=24 * 30)
     _check_int(config, "SUBJECT_PEPPER_VERSION", low=1, high=1000)
+    _check_int(config, "ATTACHMENT_MAX_BYTES", low=1024, high=config["MAX_CONTENT_LENGTH"])
+    _check_int(config, "ATTACHMENTS_PER_INITIATIVE", low=0, high=50)
+    if not config.get("UPLOAD_FOLDER"):
+        config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     backend = config.get("MAIL_BACKEND")
     if backend not in ("smtp", "console"):
         raise ConfigError(f"{env_name('MAIL_BACKEND')} must be smtp or console, got {backend!r}.")

@@ -1,0 +1,344 @@
+"""Use cases of initiatives. Services flush, never commit: the view owns the transaction.
+
+Every transition writes a step of the public timeline, and official or moderation actions
+also an audit entry, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.core import models as audit
+from app.core.text import render_markdown
+from app.core.time import utcnow
+from app.extensions import db
+from app.initiatives import lifecycle, permissions, rules
+from app.initiatives.models import (
+    EventKind,
+    Initiative,
+    InitiativeEvent,
+    InitiativeState,
+    ResponseKind,
+    Support,
+)
+from app.org.models import OrgUnit
+from app.reference.models import LocalCommunity, RejectionReason, Topic
+
+_S = InitiativeState
+
+
+class NotAllowed(Exception):
+    """The acting user may not do this to this initiative (now)."""
+
+
+class AlreadySupported(Exception):
+    pass
+
+
+class NotSupported(Exception):
+    pass
+
+
+class InvalidChoice(Exception):
+    """A topic, community, unit or reason that does not exist or is no longer in use."""
+
+
+def _event(
+    initiative: Initiative,
+    kind: EventKind,
+    actor: User | None,
+    *,
+    note: str | None = None,
+    **data: Any,
+) -> None:
+    initiative.events.append(
+        InitiativeEvent(kind=kind, actor_id=actor.id if actor else None, note=note, data=data)
+    )
+
+
+def _audit(actor: User | None, action: str, initiative: Initiative, **data: Any) -> None:
+    audit.record(actor.id if actor else None, action, "initiative", initiative.id, **data)
+
+
+def _active(model: type[Topic] | type[LocalCommunity], item_id: int | None) -> Any:
+    if item_id is None:
+        return None
+    item = db.session.get(model, item_id)
+    if item is None or not item.is_active:
+        raise InvalidChoice(model.__name__)
+    return item
+
+
+# --- the author ---------------------------------------------------------------------------
+
+
+def create_draft(
+    actor: User,
+    *,
+    title: str,
+    summary: str,
+    body: str,
+    topic_id: int,
+    community_id: int | None,
+    location: str | None,
+) -> Initiative:
+    if not permissions.can_create(actor):
+        raise NotAllowed
+    initiative = Initiative(author=actor, state=_S.DRAFT)
+    _apply_content(
+        initiative,
+        title=title,
+        summary=summary,
+        body=body,
+        topic_id=topic_id,
+        community_id=community_id,
+        location=location,
+    )
+    db.session.add(initiative)
+    db.session.flush()
+    return initiative
+
+
+def _apply_content(initiative: Initiative, **content: Any) -> None:
+    initiative.topic = _active(Topic, content["topic_id"])
+    initiative.community = _active(LocalCommunity, content["community_id"])
+    initiative.title = " ".join(content["title"].split())
+    initiative.summary = " ".join(content["summary"].split())
+    initiative.body = content["body"].strip()
+    initiative.body_html = render_markdown(initiative.body)
+    initiative.location = " ".join((content["location"] or "").split()) or None
+    initiative.updated_at = utcnow()
+
+
+def update(actor: User, initiative: Initiative, **content: Any) -> None:
+    """Change the text (authors until publication; moderators may correct, audited)."""
+    if not permissions.can_edit(actor, initiative):
+        raise NotAllowed
+    _apply_content(initiative, **content)
+    if not permissions.is_author(actor, initiative):
+        _audit(actor, "initiative.edit", initiative)
+    db.session.flush()
+
+
+def submit(actor: User, initiative: Initiative) -> None:
+    if not permissions.can_submit(actor, initiative):
+        raise NotAllowed
+    initiative.state = _S.SUBMITTED
+    initiative.submitted_at = utcnow()
+    _event(initiative, EventKind.SUBMITTED, actor)
+    db.session.flush()
+
+
+def delete_draft(actor: User, initiative: Initiative) -> None:
+    if not permissions.can_delete(actor, initiative):
+        raise NotAllowed
+    db.session.delete(initiative)
+    db.session.flush()
+
+
+def withdraw(actor: User, initiative: Initiative, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not permissions.can_withdraw(actor, initiative, now):
+        raise NotAllowed
+    initiative.state = _S.WITHDRAWN
+    initiative.closed_at = now
+    _event(initiative, EventKind.WITHDRAWN, actor)
+    db.session.flush()
+
+
+# --- moderation ---------------------------------------------------------------------------
+
+
+def publish(actor: User, initiative: Initiative, *, responsible_unit_id: int | None = None) -> None:
+    """Open for support until the deadline, with the threshold that applies today."""
+    if not permissions.can_moderate(actor, initiative):
+        raise NotAllowed
+    current = rules.current()
+    now = utcnow()
+    if responsible_unit_id is not None:
+        _set_unit(initiative, responsible_unit_id)
+    initiative.state = _S.PUBLISHED
+    initiative.published_at = now
+    initiative.support_closes_at = now + timedelta(days=current.support_days)
+    initiative.threshold = current.threshold
+    _event(initiative, EventKind.PUBLISHED, actor)
+    _audit(actor, "initiative.publish", initiative, threshold=current.threshold)
+    db.session.flush()
+
+
+def reject(actor: User, initiative: Initiative, *, reason_id: int, note: str | None) -> None:
+    if not permissions.can_moderate(actor, initiative):
+        raise NotAllowed
+    reason = db.session.get(RejectionReason, reason_id)
+    if reason is None or not reason.is_active:
+        raise InvalidChoice("RejectionReason")
+    initiative.state = _S.REJECTED
+    initiative.rejection_reason = reason
+    initiative.rejection_note = (note or "").strip() or None
+    initiative.closed_at = utcnow()
+    _event(
+        initiative, EventKind.REJECTED, actor, note=initiative.rejection_note, reason=reason.slug
+    )
+    _audit(actor, "initiative.reject", initiative, reason=reason.slug)
+    db.session.flush()
+
+
+def _set_unit(initiative: Initiative, unit_id: int) -> None:
+    unit = db.session.get(OrgUnit, unit_id)
+    if unit is None or not unit.is_active:
+        raise InvalidChoice("OrgUnit")
+    initiative.responsible_unit = unit
+
+
+def assign_unit(actor: User, initiative: Initiative, *, unit_id: int) -> None:
+    if not permissions.can_assign_unit(actor, initiative):
+        raise NotAllowed
+    _set_unit(initiative, unit_id)
+    _audit(actor, "initiative.assign", initiative, unit=initiative.responsible_unit.code)  # type: ignore[union-attr]
+    db.session.flush()
+
+
+# --- support ------------------------------------------------------------------------------
+
+
+def support(actor: User, initiative: Initiative, *, now: datetime | None = None) -> Support:
+    """Add the actor's support; exact under any concurrency.
+
+    The unique constraint decides who got in; only the request whose row was inserted moves
+    the counter, with an atomic ``support_count + 1`` in the same transaction, so the counter
+    always equals the rows. The threshold transition is a conditional UPDATE, so it happens
+    once however many supports cross it together.
+    """
+    now = now or utcnow()
+    if not permissions.can_support(actor, initiative, now):
+        raise NotAllowed
+    vote = Support(initiative_id=initiative.id, user_id=actor.id, created_at=now)
+    try:
+        with db.session.begin_nested():  # SAVEPOINT: a duplicate must not poison the request
+            db.session.add(vote)
+            db.session.flush()
+    except IntegrityError:
+        raise AlreadySupported from None
+    db.session.execute(
+        sa.update(Initiative)
+        .where(Initiative.id == initiative.id)
+        .values(support_count=Initiative.support_count + 1)
+    )
+    _reach_threshold_if_due(initiative, now)
+    db.session.refresh(initiative)
+    return vote
+
+
+def _reach_threshold_if_due(initiative: Initiative, now: datetime) -> None:
+    due = now + timedelta(days=rules.current().response_days)
+    reached = db.session.execute(
+        sa.update(Initiative)
+        .where(
+            Initiative.id == initiative.id,
+            Initiative.state == _S.PUBLISHED,
+            Initiative.support_count >= Initiative.threshold,
+        )
+        .values(state=_S.AWAITING_RESPONSE, threshold_reached_at=now, response_due_at=due)
+    )
+    if getattr(reached, "rowcount", 0) == 1:
+        db.session.add(
+            InitiativeEvent(
+                initiative_id=initiative.id,
+                kind=EventKind.THRESHOLD_REACHED,
+                created_at=now,
+                data={"due": due.isoformat()},
+            )
+        )
+        db.session.flush()
+
+
+def withdraw_support(actor: User, initiative: Initiative, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not permissions.can_withdraw_support(actor, initiative, now):
+        raise NotAllowed
+    deleted = db.session.execute(
+        sa.delete(Support).where(
+            Support.initiative_id == initiative.id, Support.user_id == actor.id
+        )
+    )
+    if getattr(deleted, "rowcount", 0) != 1:
+        raise NotSupported
+    db.session.execute(
+        sa.update(Initiative)
+        .where(Initiative.id == initiative.id)
+        .values(support_count=Initiative.support_count - 1)
+    )
+    db.session.refresh(initiative)
+
+
+def has_supported(user: Any, initiative: Initiative) -> bool:
+    if not isinstance(user, User):
+        return False
+    return (
+        db.session.scalar(
+            sa.select(Support.id).where(
+                Support.initiative_id == initiative.id, Support.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+# --- the municipality ---------------------------------------------------------------------
+
+
+def respond(actor: User, initiative: Initiative, *, kind: ResponseKind, text: str) -> None:
+    """The official response: accepted, partly accepted or rejected, with its text."""
+    if not permissions.can_respond(actor, initiative):
+        raise NotAllowed
+    now = utcnow()
+    initiative.state = _S.ANSWERED
+    initiative.response_kind = kind
+    initiative.response_text = text.strip()
+    initiative.response_html = render_markdown(initiative.response_text)
+    initiative.answered_at = now
+    if initiative.support_closes_at and initiative.support_closes_at > now:
+        initiative.support_closes_at = now  # an answered initiative gathers no more support
+    on_time = initiative.response_due_at is None or now <= initiative.response_due_at
+    _event(initiative, EventKind.ANSWERED, actor, response=kind.value, on_time=on_time)
+    _audit(actor, "initiative.respond", initiative, response=kind.value)
+    db.session.flush()
+
+
+def report_progress(actor: User, initiative: Initiative, *, note: str, completed: bool) -> None:
+    """A public report on carrying out an accepted initiative; ``completed`` closes it."""
+    if not permissions.can_report_progress(actor, initiative):
+        raise NotAllowed
+    kind = EventKind.COMPLETED if completed else EventKind.PROGRESS
+    _event(initiative, kind, actor, note=note.strip())
+    if completed:
+        initiative.state = _S.COMPLETED
+        initiative.completed_at = utcnow()
+    _audit(actor, f"initiative.{kind.value}", initiative)
+    db.session.flush()
+
+
+# --- the clock ----------------------------------------------------------------------------
+
+
+def close_expired(*, now: datetime | None = None) -> int:
+    """Record expiry of initiatives whose support period ended under the threshold."""
+    now = now or utcnow()
+    expired = list(
+        db.session.scalars(
+            sa.select(Initiative).where(
+                Initiative.state == _S.PUBLISHED, Initiative.support_closes_at <= now
+            )
+        )
+    )
+    for initiative in expired:
+        initiative.state = lifecycle.effective_state(initiative, now)
+        initiative.closed_at = initiative.support_closes_at
+        _event(initiative, EventKind.EXPIRED, None, supporters=initiative.support_count)
+    db.session.flush()
+    return len(expired)

@@ -1,0 +1,3 @@
+"""Views of initiatives."""
+
+from app.initiatives import models  # noqa: F401

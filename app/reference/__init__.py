@@ -1,0 +1,1 @@
+"""Reference data an administrator edits: topics, local communities, rejection reasons."""
