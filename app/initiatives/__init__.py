@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 
-from app.initiatives import views  # noqa: E402, F401  (registers the routes)
+from app.initiatives import attachment_views, views  # noqa: E402, F401  (registers the routes)

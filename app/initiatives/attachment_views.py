@@ -1,0 +1,235 @@
+"""Views of attachments: add and remove (the author, while editing), and download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import BuildError
+
+from app.core import errors
+from app.core.urls import safe_next
+from app.extensions import db, limiter
+from app.initiatives import attachments, bp, permissions
+from app.initiatives.attachment_forms import AttachmentForm, max_megabytes
+from app.initiatives.attachments import AttachmentRefused, Refusal
+from app.initiatives.models import Attachment, Initiative
+from app.initiatives.services import NotAllowed
+
+_R = Refusal
+#: The HTTP status of each refusal: too large is 413, everything else is content the server
+#: understood and cannot accept (422), as for a form that does not validate.
+STATUS = {_R.TOO_LARGE: 413}
+#: Messages that need no number from the settings.
+MESSAGES = {
+    _R.NO_FILE: _l("Choose a file to attach."),
+    _R.EMPTY_FILE: _l("The file is empty. Choose another file."),
+    _R.UNSUPPORTED_TYPE: _l(
+        "This file is not a JPEG, PNG or WebP picture or a PDF document. "
+        "Save it in one of these formats and try again."
+    ),
+    _R.DAMAGED: _l(
+        "The file is damaged or incomplete and cannot be read. "
+        "Open it on your device, save it again and try again."
+    ),
+    _R.ENCRYPTED_PDF: _l(
+        "The PDF document is protected with a password or encrypted. "
+        "Save it without protection and try again."
+    ),
+    _R.NO_DESCRIPTION: _l("Describe the picture or document."),
+    _R.DESCRIPTION_TOO_LONG: _l("Use at most %(max)d characters.", max=attachments.DESCRIPTION_MAX),
+}
+#: Which field of the form a refusal is about (the rest are about the file).
+_DESCRIPTION_REFUSALS = (_R.NO_DESCRIPTION, _R.DESCRIPTION_TOO_LONG)
+
+
+def refusal_message(reason: Refusal) -> str:
+    """What is wrong and what to do, in the user's language."""
+    config = current_app.config
+    if reason is _R.TOO_LARGE:
+        return gettext(
+            "The file is larger than %(size)s MB. Make it smaller and try again.",
+            size=max_megabytes(),
+        )
+    if reason is _R.TOO_MANY:
+        return ngettext(
+            "An initiative can have at most %(num)d attachment. Remove one before you add another.",
+            "An initiative can have at most %(num)d attachments. "
+            "Remove one before you add another.",
+            config["ATTACHMENTS_PER_INITIATIVE"],
+        )
+    if reason is _R.TOO_MANY_PIXELS:
+        megapixels = config.get("ATTACHMENT_MAX_PIXELS", attachments.MAX_PIXELS) / 1_000_000
+        return gettext(
+            "The picture has more than %(megapixels)s million pixels. "
+            "Make it smaller and try again.",
+            megapixels=format_decimal(round(megapixels, 1)),
+        )
+    return str(MESSAGES[reason])
+
+
+def _me() -> Any:
+    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+
+
+def _initiative(initiative_id: int) -> Initiative:
+    """The initiative, or 404 — also one the visitor may not see, so nothing is revealed."""
+    initiative = db.get_or_404(Initiative, initiative_id)
+    if not permissions.can_view(_me(), initiative):
+        abort(404)
+    return initiative
+
+
+def _attachment(initiative: Initiative, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.initiative_id != initiative.id:
+        abort(404)
+    return attachment
+
+
+def back_url(initiative: Initiative, requested: str | None) -> str:
+    """Where the author came from (a page of this initiative), else its edit page."""
+    prefix = url_for("initiatives.add_attachment", initiative_id=initiative.id)
+    prefix = prefix.removesuffix("/attachments")
+    target = safe_next(requested)
+    # Only a page of this initiative ("/initiatives/7", "/initiatives/7-slug", "…/7/edit").
+    if target and target.startswith(prefix) and target[len(prefix) : len(prefix) + 1] in "/-?#":
+        return target
+    for endpoint in ("initiatives.edit", "initiatives.detail"):
+        try:
+            return url_for(endpoint, initiative_id=initiative.id)
+        except BuildError:
+            continue  # that page does not exist in this version
+    return url_for("pages.home")
+
+
+@bp.post("/<int:initiative_id>/attachments")
+@login_required
+@limiter.limit("60 per hour")
+def add_attachment(initiative_id: int) -> ResponseReturnValue:
+    initiative = _initiative(initiative_id)
+    if not permissions.can_manage_attachments(_me(), initiative):
+        abort(403)
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        return _refused(initiative, form, 422, request.form.get("next"))
+    try:
+        attachment = attachments.add(
+            _me(), initiative, upload=form.file.data, description=form.description.data or ""
+        )
+    except NotAllowed:
+        abort(403)
+    except AttachmentRefused as refusal:
+        field = form.description if refusal.reason in _DESCRIPTION_REFUSALS else form.file
+        field.errors = [refusal_message(refusal.reason)]
+        status = STATUS.get(refusal.reason, 422)
+        return _refused(initiative, form, status, request.form.get("next"))
+    db.session.commit()
+    flash(gettext("“%(name)s” is attached.", name=attachment.filename), "success")
+    return redirect(back_url(initiative, request.form.get("next")), 303)
+
+
+def _refused(
+    initiative: Initiative, form: AttachmentForm, status: int, requested: str | None
+) -> ResponseReturnValue:
+    # Nothing was flushed; ending the transaction releases the lock taken for the final count.
+    db.session.rollback()
+    page = render_template(
+        "initiatives/attachment_error.html",
+        initiative=initiative,
+        form=form,
+        back=back_url(initiative, requested),
+        limit=current_app.config["ATTACHMENTS_PER_INITIATIVE"],
+    )
+    return page, status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _request_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A file over MAX_CONTENT_LENGTH never reaches the view: explain it like a refusal."""
+    if request.endpoint != "initiatives.add_attachment" or not current_user.is_authenticated:
+        return errors.render_error(error)
+    initiative = db.session.get(Initiative, request.view_args.get("initiative_id", 0))  # type: ignore[union-attr]
+    if initiative is None or not permissions.can_manage_attachments(_me(), initiative):
+        return errors.render_error(error)
+    form = AttachmentForm(formdata=None)
+    form.file.errors = [refusal_message(_R.TOO_LARGE)]
+    # The body was not read, so the page the author came from is unknown: the default it is.
+    return _refused(initiative, form, 413, None)
+
+
+@bp.post("/<int:initiative_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(initiative_id: int, attachment_id: int) -> ResponseReturnValue:
+    initiative = _initiative(initiative_id)
+    attachment = _attachment(initiative, attachment_id)
+    try:
+        attachments.remove(_me(), initiative, attachment)
+    except NotAllowed:
+        abort(403)
+    db.session.commit()  # the file goes after this commit, never before
+    flash(gettext("“%(name)s” is removed.", name=attachment.filename), "success")
+    return redirect(back_url(initiative, request.form.get("next")), 303)
+
+
+@bp.get("/<int:initiative_id>/attachments/<int:attachment_id>/<path:filename>")
+def attachment(initiative_id: int, attachment_id: int, filename: str) -> ResponseReturnValue:
+    """The file, as what it is, and never as a page that could run in our origin.
+
+    The name in the URL is only for people and for the browser's "save as"; the download
+    name comes from the database.
+    """
+    initiative = db.get_or_404(Initiative, initiative_id)
+    # A rejected initiative shows its title, not its content: its pictures stay hidden too.
+    if not permissions.can_view_body(_me(), initiative):
+        abort(404)
+    item = _attachment(initiative, attachment_id)
+    try:
+        path = attachments.path_of(item)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        current_app.logger.warning("attachment %s has no file at %s", item.id, path)
+        abort(404)
+    public = permissions.can_view_body(None, initiative)
+    response = send_file(
+        path,
+        mimetype=item.content_type,
+        # Pictures are shown in the page; documents are saved, never rendered in our origin.
+        as_attachment=not item.is_image,
+        download_name=item.filename,
+        etag=item.sha256,
+        max_age=current_app.config["SEND_FILE_MAX_AGE_DEFAULT"] if public else None,
+    )
+    headers = response.headers
+    headers["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser rendered the file as a document, it could run nothing and reach nothing.
+    headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if not public:
+        # A draft's picture must not stay in a shared computer's cache.
+        headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.app_template_global("attachment_url")
+def attachment_url(item: Attachment) -> str:
+    return url_for(
+        "initiatives.attachment",
+        initiative_id=item.initiative_id,
+        attachment_id=item.id,
+        filename=item.filename,
+    )
+
+
+@bp.app_template_global("attachment_image_size")
+def attachment_image_size(item: Attachment) -> tuple[int, int] | None:
+    return attachments.image_size(item)
+
+
+bp.add_app_template_global(max_megabytes, "attachment_max_megabytes")
