@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from app.initiatives.search import include_name
+
 config = context.config
 # Keep the app's loggers: running migrations in tests or at start-up must not silence them.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -43,6 +45,7 @@ def run_migrations_offline() -> None:
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=get_metadata(),
         literal_binds=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -60,6 +63,8 @@ def run_migrations_online() -> None:
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    # The search index objects are made by hand and not mapped (see app.initiatives.search).
+    conf_args.setdefault("include_name", include_name)
 
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
