@@ -1,7 +1,7 @@
-"""Administration: accounts, roles, residency verification, the audit log."""
+"""Administration: accounts, roles, residency, the audit log, reference data and rules."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import views  # noqa: E402, F401  (registers the routes)
+from app.admin import reference_views, views  # noqa: E402, F401  (registers the routes)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField
-from wtforms.validators import InputRequired, Optional
+from flask_babel.speaklater import LazyString
+from wtforms import BooleanField, Field, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 
 from app.auth.models import ROLE_LABELS, Role
 from app.core.forms import Form
+from app.initiatives.rules import LIMITS
 
 
 class GrantRoleForm(Form):
@@ -26,3 +28,50 @@ class GrantRoleForm(Form):
 
     def role_value(self) -> Role:
         return Role(self.role.data)
+
+
+class ReferenceItemForm(Form):
+    """Add a topic, a local community or a rejection reason.
+
+    Lengths, spacing and duplicates are checked by the service, which knows each kind's
+    columns and the other items.
+    """
+
+    name_sl = StringField(
+        _l("Name in Slovenian"),
+        validators=[DataRequired(message=_l("Enter the name in Slovenian."))],
+    )
+    # The hints (with each kind's length limit) are set by the view.
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional()])
+
+
+class ReferenceEditForm(ReferenceItemForm):
+    """Rename an item, and offer it in forms or stop offering it."""
+
+    is_active = BooleanField(_l("Active: offered when submitting and moderating"))
+
+
+def _whole_number(form: Form, field: Field) -> None:
+    # "abc" already failed conversion: the range check would only repeat the complaint.
+    if field.process_errors:
+        raise StopValidation
+
+
+def _rule_field(label: LazyString, name: str) -> IntegerField:
+    low, high = LIMITS[name]
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=_l("Enter a whole number.")),
+            _whole_number,
+            NumberRange(min=low, max=high),
+        ],
+    )
+
+
+class RulesForm(Form):
+    """The threshold and the periods of initiatives (limits from ``rules.LIMITS``)."""
+
+    threshold = _rule_field(_l("Threshold (supporters needed)"), "threshold")
+    support_days = _rule_field(_l("Support period (days)"), "support_days")
+    response_days = _rule_field(_l("Response period (days)"), "response_days")

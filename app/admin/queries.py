@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -9,6 +11,7 @@ from app.auth import pseudonyms
 from app.auth.models import Role, RoleGrant, User
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.reference.services import ReferenceModel, sort_key
 
 PAGE_SIZE = 50
 
@@ -53,3 +56,10 @@ def actor_names(entries: list[AuditEntry]) -> dict[int, str]:
         user.id: user.display_name
         for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))
     }
+
+
+def reference_items(model: ReferenceModel) -> list[Any]:
+    """Every item of a reference list: active ones first, each group in Slovenian order."""
+    # Sorted here, not in SQL: the database's collation may well not be Slovenian.
+    rows = db.session.scalars(sa.select(model))
+    return sorted(rows, key=lambda item: (not item.is_active, sort_key(item.name_sl)))

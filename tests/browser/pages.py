@@ -38,4 +38,12 @@ PAGES: list[Page] = [
     Page("admin-user", "/admin/users/1", as_role="administrator"),
     Page("admin-audit", "/admin/audit", as_role="administrator"),
     Page("official-user", "/admin/users/1", as_role="official"),
+    # Reference data and initiative rules (item 1 of each list is from the seed)
+    Page("admin-topics", "/admin/topics", as_role="administrator"),
+    Page("admin-communities", "/admin/communities", as_role="administrator"),
+    Page("admin-reasons", "/admin/reasons", as_role="administrator"),
+    Page("admin-topic", "/admin/topics/1", as_role="administrator"),
+    Page("admin-reason", "/admin/reasons/1", as_role="administrator"),
+    Page("admin-initiative-rules", "/admin/initiative-rules", as_role="administrator"),
+    Page("forbidden-rules", "/admin/initiative-rules", status=403, as_role="official"),
 ]
