@@ -24,6 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.config import finalize
 
     finalize(app)  # fails fast, naming the variable, on a missing secret or a bad value
+    from app.core.routing import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
     register_extensions(app)
     register_core(app)
     register_blueprints(app)

@@ -106,9 +106,11 @@ def seed_demo_command() -> None:
 
 def register(app: Flask) -> None:
     from app.auth.cli import users_cli
+    from app.initiatives.cli import initiatives_cli
     from app.reference.cli import reference_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(initiatives_cli)
     app.cli.add_command(reference_cli)
     app.cli.add_command(translate)
     app.cli.add_command(seed_demo_command)

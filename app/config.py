@@ -58,6 +58,9 @@ class Defaults:
     SUBJECT_PEPPER: str | None = None
     #: Version of SUBJECT_PEPPER, stored with each account key so the pepper can be rotated.
     SUBJECT_PEPPER_VERSION = 1
+    #: Earlier peppers by version, e.g. FLASK_SUBJECT_PEPPER_PREVIOUS='{"1": "…"}': an account
+    #: made with one of them is found and re-keyed with the current pepper at its next sign-in.
+    SUBJECT_PEPPER_PREVIOUS: ClassVar[dict[str, str]] = {}
 
     #: Youngest age that may sign in (0 turns the check off); 15 is the age of digital
     #: consent in Slovenia (ZVOP-2).
@@ -89,6 +92,8 @@ class Defaults:
     #: Largest attachment, and how many an initiative may have.
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     ATTACHMENTS_PER_INITIATIVE = 5
+    #: Largest picture accepted, in pixels (also the guard against decompression bombs).
+    ATTACHMENT_MAX_PIXELS = 50_000_000
 
     #: Lifetime of a form's CSRF token, in seconds (a long form may be written slowly).
     CSRF_TIME_LIMIT = 8 * 3600
@@ -181,8 +186,19 @@ def finalize(app: Flask) -> None:
     _check_int(config, "SUBJECT_PEPPER_VERSION", low=1, high=1000)
     _check_int(config, "ATTACHMENT_MAX_BYTES", low=1024, high=config["MAX_CONTENT_LENGTH"])
     _check_int(config, "ATTACHMENTS_PER_INITIATIVE", low=0, high=50)
+    _check_int(config, "ATTACHMENT_MAX_PIXELS", low=10_000, high=400_000_000)
     if not config.get("UPLOAD_FOLDER"):
         config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    previous = config.get("SUBJECT_PEPPER_PREVIOUS") or {}
+    if not isinstance(previous, dict) or not all(
+        str(version).isdigit() and isinstance(pepper, str) and pepper
+        for version, pepper in previous.items()
+    ):
+        raise ConfigError(
+            f"{env_name('SUBJECT_PEPPER_PREVIOUS')} must be a JSON object of version to pepper, "
+            'e.g. {"1": "<the old pepper>"}.'
+        )
+    config["SUBJECT_PEPPER_PREVIOUS"] = {str(k): v for k, v in previous.items()}
     backend = config.get("MAIL_BACKEND")
     if backend not in ("smtp", "console"):
         raise ConfigError(f"{env_name('MAIL_BACKEND')} must be smtp or console, got {backend!r}.")
@@ -226,6 +242,11 @@ def finalize(app: Flask) -> None:
 
     if app.debug or app.testing:
         return
+    # Error logs must not carry residents' data from SQL parameters.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     for key in REQUIRED_IN_PRODUCTION:
         if not config.get(key):
             raise ConfigError(

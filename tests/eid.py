@@ -87,7 +87,9 @@ class Provider:
             self.process.wait()
 
 
-def start_provider(clients: list[dict[str, Any]], *, lenient_acr: bool = False) -> Provider:
+def start_provider(
+    clients: list[dict[str, Any]], *, lenient_acr: bool = False, tamper: str | None = None
+) -> Provider:
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "oidc-provider").exists():
         pytest.fail("the development eID provider needs node and `npm ci` (make test does both)")
@@ -98,6 +100,8 @@ def start_provider(clients: list[dict[str, Any]], *, lenient_acr: bool = False) 
     command = [node, str(SERVER), "--port", str(port), "--clients", handle.name]
     if lenient_acr:
         command.append("--lenient-acr")
+    if tamper:
+        command += ["--tamper", tamper]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while True:

@@ -46,7 +46,7 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/")
 @login_required
-@limiter.limit("30 per hour")
+@limiter.limit("30 per hour", key_func=lambda: f"account:{current_user.id}")
 def update() -> ResponseReturnValue:
     user = _me()
     form = ProfileForm()
@@ -78,6 +78,7 @@ def download() -> ResponseReturnValue:
 
 @bp.post("/sessions/end-all")
 @login_required
+@limiter.limit("10 per minute")
 def end_all_sessions() -> ResponseReturnValue:
     services.end_all_sessions(_me(), "everywhere")
     db.session.commit()
@@ -90,10 +91,21 @@ def end_all_sessions() -> ResponseReturnValue:
 def delete() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        services.delete_account(_me())
-        db.session.commit()
-        session.clear()
-        flash(_("Your account has been deleted. Thank you for taking part."), "success")
-        return redirect(url_for("pages.home"))
+        try:
+            services.delete_account(_me())
+        except services.LastAdministrator:
+            form.confirm.errors = [
+                _("You are the only administrator. Appoint another one before you go.")
+            ]
+        else:
+            db.session.commit()
+            session.clear()
+            # A page of its own rather than a flash: a flash would need a session cookie.
+            return redirect(url_for("account.deleted"))
     status = 422 if form.errors else 200
     return render_template("account/delete.html", form=form), status
+
+
+@bp.get("/deleted")
+def deleted() -> ResponseReturnValue:
+    return render_template("account/deleted.html")

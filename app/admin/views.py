@@ -84,13 +84,13 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @permissions.role_required(permissions.can_view_admin)
 def user(user_id: int) -> ResponseReturnValue:
     return _render_user(_load_user(user_id), _grant_form())
 
 
-@bp.post("/users/<int:user_id>/roles")
+@bp.post("/users/<id:user_id>/roles")
 @permissions.role_required(permissions.can_manage_roles)
 def grant(user_id: int) -> ResponseReturnValue:
     account = _load_user(user_id)
@@ -124,7 +124,7 @@ def grant(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.user", user_id=account.id))
 
 
-@bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+@bp.post("/users/<id:user_id>/roles/<id:grant_id>/revoke")
 @permissions.role_required(permissions.can_manage_roles)
 def revoke(user_id: int, grant_id: int) -> ResponseReturnValue:
     role_grant = db.get_or_404(RoleGrant, grant_id)
@@ -140,14 +140,17 @@ def revoke(user_id: int, grant_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/residency")
+@bp.post("/users/<id:user_id>/residency")
 @permissions.role_required(permissions.can_verify_residents)
 def residency(user_id: int) -> ResponseReturnValue:
     account = _load_user(user_id)
     decision = request.form.get("verified")
     if decision not in ("yes", "no"):
         abort(400)
-    services.set_residency(_actor(), account, verified=decision == "yes")
+    try:
+        services.set_residency(_actor(), account, verified=decision == "yes")
+    except services.NotAllowed:
+        abort(403)
     db.session.commit()
     flash(
         _("Residence verified.") if decision == "yes" else _("Residence verification withdrawn."),

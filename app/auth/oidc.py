@@ -20,7 +20,7 @@ from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from flask.typing import ResponseReturnValue
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
@@ -59,9 +59,9 @@ def init_app(app: Flask) -> None:
     if not app.config.get("OIDC_ISSUER"):
         return
     oauth = OAuth(app)
-    issuer = app.config["OIDC_ISSUER"].rstrip("/")
+    issuer = app.config["OIDC_ISSUER"]
     metadata_url = app.config.get("OIDC_METADATA_URL") or (
-        f"{issuer}/.well-known/openid-configuration"
+        f"{issuer.rstrip('/')}/.well-known/openid-configuration"
     )
     app.extensions[_EXTENSION] = oauth.register(
         "eid",
@@ -84,7 +84,12 @@ def _client() -> Any:
 
 
 def configured_issuer() -> str:
-    return str(current_app.config["OIDC_ISSUER"]).rstrip("/")
+    """The issuer exactly as configured: ID tokens and discovery must name it exactly."""
+    return str(current_app.config["OIDC_ISSUER"])
+
+
+#: Signature algorithms Glas accepts (asymmetric only: never "none", never a shared secret).
+ALGORITHMS = ("RS256", "PS256", "ES256")
 
 
 def accepted_acrs() -> list[str]:
@@ -98,12 +103,19 @@ def metadata() -> dict[str, Any]:
         data = client.load_server_metadata()
     except (requests.RequestException, ValueError) as error:
         raise SignInError("provider_unavailable", 503, type(error).__name__) from None
-    if str(data.get("issuer", "")).rstrip("/") != configured_issuer():
+    if data.get("issuer") != configured_issuer():
         # OIDC Discovery 4.3: a document for another issuer must not be used. Forget it, so
         # that a corrected provider is picked up without a restart.
         client.server_metadata.clear()
         raise SignInError("provider_misconfigured", 502, "discovery issuer mismatch")
-    return dict(data)
+    offered = data.get("id_token_signing_alg_values_supported") or ["RS256"]
+    allowed = [alg for alg in ALGORITHMS if alg in offered]
+    if not allowed:
+        client.server_metadata.clear()
+        raise SignInError("provider_misconfigured", 502, f"no accepted algorithm in {offered!r}")
+    # Authlib verifies ID tokens with the algorithms this list names: pin it to ours.
+    client.server_metadata["id_token_signing_alg_values_supported"] = allowed
+    return dict(client.server_metadata)
 
 
 def authorize_redirect(redirect_uri: str, *, language: str) -> ResponseReturnValue:
@@ -132,6 +144,16 @@ def claims_options() -> dict[str, dict[str, Any]]:
     }
 
 
+_KNOWN_ERRORS = frozenset(
+    {
+        "access_denied", "login_required", "interaction_required", "consent_required",
+        "account_selection_required", "invalid_request", "unauthorized_client",
+        "unsupported_response_type", "invalid_scope", "server_error", "temporarily_unavailable",
+        "unmet_authentication_requirements", "invalid_grant", "invalid_client",
+    }
+)  # fmt: skip
+
+
 def complete_sign_in() -> Identity:
     """Handle the callback: exchange the code, verify the tokens, return who signed in."""
     provider_metadata = metadata()
@@ -145,13 +167,16 @@ def complete_sign_in() -> Identity:
         # No state of ours: a replayed or forged callback, or an expired browser session.
         raise SignInError("state", 400, "state mismatch") from None
     except OAuthError as error:
-        if error.error == "unmet_authentication_requirements":
-            raise SignInError("level", 403, error.error) from None
-        if error.error in ("access_denied", "login_required", "interaction_required"):
-            raise SignInError("denied", 400, error.error) from None
-        if error.error == "invalid_grant":
-            raise SignInError("state", 400, error.error) from None
-        raise SignInError("invalid_response", 502, str(error.error)) from None
+        # The error code comes from the browser's query string: only known codes are named,
+        # anything else is one fixed reason (nobody can write into the log through it).
+        code = error.error if error.error in _KNOWN_ERRORS else "unknown"
+        if code == "unmet_authentication_requirements":
+            raise SignInError("level", 403, code) from None
+        if code == "invalid_grant":
+            raise SignInError("state", 400, code) from None
+        if code in ("server_error", "temporarily_unavailable"):
+            raise SignInError("provider_unavailable", 503, code) from None
+        raise SignInError("denied", 400, code) from None
     except (JoseError, ValueError, KeyError) as error:
         raise SignInError("invalid_token", 400, type(error).__name__) from None
     except requests.RequestException as error:
@@ -212,22 +237,37 @@ class LogoutRequest:
     subject: str | None
 
 
+#: Unknown signing keys make us fetch the provider's keys again, but at most this often:
+#: junk tokens must not turn into a request to the provider each.
+_JWKS_REFRESH_SECONDS = 60
+
+
+def _logout_keys(client: Any, kid: str | None) -> KeySet:
+    keys = KeySet.import_key_set(client.fetch_jwk_set())
+    known = {key.kid for key in keys}
+    last = client.server_metadata.get("_jwks_refreshed_at", 0)
+    if kid not in known and time.time() - last > _JWKS_REFRESH_SECONDS:
+        client.server_metadata["_jwks_refreshed_at"] = time.time()
+        keys = KeySet.import_key_set(client.fetch_jwk_set(force=True))
+    return keys
+
+
 def validate_logout_token(raw: str) -> LogoutRequest:
     """Validate a back-channel logout token (OIDC Back-Channel Logout 1.0, section 2.6)."""
     client = _client()
     try:
         data = metadata()
-        keys = KeySet.import_key_set(client.fetch_jwk_set())
-        algorithms = data.get("id_token_signing_alg_values_supported") or ["RS256"]
-        try:
-            decoded = jwt.decode(raw, keys, algorithms=algorithms)
-        except JoseError:
-            # The provider may have rotated its keys since we fetched them.
-            keys = KeySet.import_key_set(client.fetch_jwk_set(force=True))
-            decoded = jwt.decode(raw, keys, algorithms=algorithms)
+        header = jws.extract_compact(raw.encode()).headers()
+        if header.get("typ") not in (None, "logout+jwt"):
+            raise LogoutTokenError("typ")
+        decoded = jwt.decode(
+            raw,
+            _logout_keys(client, header.get("kid")),
+            algorithms=data["id_token_signing_alg_values_supported"],
+        )
     except SignInError as error:
         raise LogoutTokenError(error.reason) from None
-    except (JoseError, ValueError, requests.RequestException) as error:
+    except (JoseError, ValueError, TypeError, requests.RequestException) as error:
         raise LogoutTokenError(f"signature: {type(error).__name__}") from None
 
     claims = decoded.claims
@@ -235,15 +275,15 @@ def validate_logout_token(raw: str) -> LogoutRequest:
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     events = claims.get("events")
-    if str(claims.get("iss", "")).rstrip("/") != configured_issuer():
+    if claims.get("iss") != configured_issuer():
         raise LogoutTokenError("iss")
     if current_app.config["OIDC_CLIENT_ID"] not in audiences:
         raise LogoutTokenError("aud")
     iat = claims.get("iat")
-    if not isinstance(iat, int | float) or abs(now - iat) > 10 * 60:
+    if not isinstance(iat, int | float) or abs(now - iat) > 5 * 60:
         raise LogoutTokenError("iat")
     exp = claims.get("exp")
-    if exp is not None and (not isinstance(exp, int | float) or exp < now - LEEWAY_SECONDS):
+    if not isinstance(exp, int | float) or exp < now - LEEWAY_SECONDS:
         raise LogoutTokenError("exp")
     if not isinstance(claims.get("jti"), str) or not claims["jti"]:
         raise LogoutTokenError("jti")
@@ -252,12 +292,12 @@ def validate_logout_token(raw: str) -> LogoutRequest:
     if "nonce" in claims:
         raise LogoutTokenError("nonce")
     sid, subject = claims.get("sid"), claims.get("sub")
-    if not sid and not subject:
+    if not (isinstance(sid, str) and sid) and not (isinstance(subject, str) and subject):
         raise LogoutTokenError("neither sid nor sub")
     return LogoutRequest(
         jti=str(claims["jti"]),
-        sid=str(sid) if sid else None,
-        subject=str(subject) if subject else None,
+        sid=sid if isinstance(sid, str) and sid else None,
+        subject=subject if isinstance(subject, str) and subject else None,
     )
 
 

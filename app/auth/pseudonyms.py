@@ -20,8 +20,8 @@ _OFFICIAL_WORDS = ("glas", "mok")
 
 
 def normalize(pseudonym: str) -> str:
-    """Collapse spacing; the name is shown as the person typed it otherwise."""
-    return " ".join(pseudonym.split())
+    """NFKC and collapsed spacing; otherwise the name is shown as the person typed it."""
+    return " ".join(unicodedata.normalize("NFKC", pseudonym).split())
 
 
 def key(pseudonym: str) -> str:
@@ -43,6 +43,12 @@ def looks_official(pseudonym: str) -> bool:
     )
 
 
+def _latin(char: str) -> bool:
+    # Letters of the Latin script only (with any diacritics: č, ő, à …): a Cyrillic look-alike
+    # of "a" or an invisible filler "letter" would make a name look like someone else's.
+    return not char.isalpha() or unicodedata.name(char, "").startswith("LATIN ")
+
+
 def problem(pseudonym: str) -> LazyString | None:
     """What is wrong with a proposed name, as a message for the person; ``None`` if fine.
 
@@ -51,11 +57,11 @@ def problem(pseudonym: str) -> LazyString | None:
     name = normalize(pseudonym)
     if len(name) < MIN_LENGTH:
         return _l("Use at least %(min)d characters.", min=MIN_LENGTH)
-    if len(name) > MAX_LENGTH:
+    if len(name) > MAX_LENGTH or len(key(name)) > MAX_LENGTH:
         return _l("Use at most %(max)d characters.", max=MAX_LENGTH)
-    if not _ALLOWED.match(name) or not name[0].isalnum():
+    if not _ALLOWED.match(name) or not name[0].isalnum() or not all(map(_latin, name)):
         return _l(
-            "Use letters, digits, spaces and . - ' ( ) only, starting with a letter or digit."
+            "Use Latin letters, digits, spaces and . - ' ( ) only, starting with a letter or digit."
         )
     if sum(char.isalpha() for char in name) < 2:
         return _l("Use at least two letters.")

@@ -76,14 +76,24 @@ def age_on(birthdate: date, today: date) -> int:
 
 
 def _age(claims: dict[str, Any]) -> int | None:
+    """Age from the ``birthdate`` claim; ``None`` if absent or unusable.
+
+    OIDC allows a year alone ("1980"): then the age is counted as if the birthday had not
+    come yet this year, so nobody passes the minimum age too early.
+    """
     raw = claims.get("birthdate")
     if not isinstance(raw, str):
         return None
+    today = to_local(utcnow()).date()
+    if len(raw) == 4 and raw.isdigit() and raw != "0000":
+        return today.year - int(raw) - 1
     try:
         born = date.fromisoformat(raw)
     except ValueError:
         return None
-    return age_on(born, to_local(utcnow()).date())
+    if born.year == 0 or born > today:
+        return None
+    return age_on(born, today)
 
 
 def _is_resident(claims: dict[str, Any]) -> bool | None:
@@ -93,6 +103,24 @@ def _is_resident(claims: dict[str, Any]) -> bool | None:
         return None
     accepted = str(current_app.config["RESIDENCY_VALUES"]).split()
     return str(claims.get(claim, "")) in accepted
+
+
+def _candidate_keys(issuer: str, subject: str) -> list[str]:
+    """The account key under the current pepper, then under each earlier one, newest first."""
+    previous = current_app.config["SUBJECT_PEPPER_PREVIOUS"]
+    peppers = [previous[v] for v in sorted(previous, key=int, reverse=True)]
+    return [subject_key(issuer, subject)] + [
+        subject_key(issuer, subject, pepper=pepper) for pepper in peppers
+    ]
+
+
+def _find_by_identity(issuer: str, subject: str) -> User | None:
+    keys = _candidate_keys(issuer, subject)
+    found = {
+        user.subject_key: user
+        for user in db.session.scalars(sa.select(User).where(User.subject_key.in_(keys)))
+    }
+    return next((found[key] for key in keys if key in found), None)
 
 
 def sign_in(identity: Identity, *, language: str | None = None) -> User:
@@ -108,7 +136,7 @@ def sign_in(identity: Identity, *, language: str | None = None) -> User:
         raise TooYoung(age_known=age is not None)
 
     key = subject_key(identity.issuer, identity.subject)
-    user = db.session.scalar(sa.select(User).where(User.subject_key == key))
+    user = _find_by_identity(identity.issuer, identity.subject)
     now = utcnow()
     if user is None:
         user = User(
@@ -116,8 +144,20 @@ def sign_in(identity: Identity, *, language: str | None = None) -> User:
             subject_key_version=current_app.config["SUBJECT_PEPPER_VERSION"],
             language=language or current_app.config["BABEL_DEFAULT_LOCALE"],
         )
-        db.session.add(user)
-    elif user.deleted_at is not None:
+        try:
+            with db.session.begin_nested():  # SAVEPOINT: two first sign-ins may race
+                db.session.add(user)
+                db.session.flush()
+        except IntegrityError:
+            # The other request created it; it is there now.
+            user = _find_by_identity(identity.issuer, identity.subject)
+            if user is None:
+                raise
+    elif user.subject_key != key:
+        # Found under an earlier pepper: move the account to the current one.
+        user.subject_key = key
+        user.subject_key_version = current_app.config["SUBJECT_PEPPER_VERSION"]
+    if user.deleted_at is not None:
         # A person who deleted their account comes back: same key, a fresh start. Their old
         # supports were always counted under this key, so they still cannot vote twice.
         user.deleted_at = None
@@ -183,6 +223,9 @@ def load_session(token: str) -> AuthSession | None:
         return None
     if now - auth.last_seen_at >= _TOUCH_INTERVAL:
         auth.last_seen_at = now
+        # Its own short transaction: a page that only reads never commits, and reading is
+        # activity too.
+        db.session.commit()
     return auth
 
 
@@ -233,10 +276,8 @@ def backchannel_logout(request: LogoutRequest, *, issuer: str) -> int:
     if request.sid:
         query = query.where(AuthSession.provider_sid_hash == hash_value(request.sid))
     else:
-        user_id = db.session.scalar(
-            sa.select(User.id).where(User.subject_key == subject_key(issuer, request.subject or ""))
-        )
-        query = query.where(AuthSession.user_id == user_id)
+        user = _find_by_identity(issuer, request.subject or "")
+        query = query.where(AuthSession.user_id == (user.id if user else None))
     result = db.session.execute(
         query.values(revoked_at=utcnow(), revoked_reason="backchannel").execution_options(
             synchronize_session="fetch"
@@ -252,7 +293,13 @@ def backchannel_logout(request: LogoutRequest, *, issuer: str) -> int:
 # --- the account ----------------------------------------------------------------------------
 
 
+class PseudonymInvalid(Exception):
+    """The name breaks the rules of ``pseudonyms.problem`` (forms check this first)."""
+
+
 def _check_pseudonym(user: User, pseudonym: str) -> tuple[str, str]:
+    if pseudonyms.problem(pseudonym) is not None:
+        raise PseudonymInvalid
     name = pseudonyms.normalize(pseudonym)
     name_key = pseudonyms.key(name)
     is_staff = bool(user.role_grants)
@@ -334,8 +381,14 @@ def _iso(value: datetime | None) -> str | None:
 account_erasers: list[Callable[[User], None]] = []
 
 
+class LastAdministrator(Exception):
+    """The account is the only administrator's: another must be appointed first."""
+
+
 def delete_account(user: User) -> None:
     """Erase the person; keep a tombstone so supports stay counted, exactly once."""
+    if permissions.is_administrator(user) and _administrator_count() <= 1:
+        raise LastAdministrator
     for erase in account_erasers:
         erase(user)
     end_all_sessions(user, "deleted")
@@ -451,7 +504,8 @@ def _administrator_count() -> int:
 
 def set_residency(actor: User | None, user: User, *, verified: bool) -> None:
     """An official's manual verification of residence (or its withdrawal). Audited."""
-    if actor is not None and not permissions.can_verify_residents(actor):
+    if actor is not None and (not permissions.can_verify_residents(actor) or actor.id == user.id):
+        # Nobody vouches for their own residence.
         raise NotAllowed
     if verified:
         user.resident_verified_at = utcnow()

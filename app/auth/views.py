@@ -95,13 +95,16 @@ def callback() -> ResponseReturnValue:
         identity = oidc.complete_sign_in()
         user = services.sign_in(identity, language=current_language())
     except SignInError as error:
-        log.warning("sign-in refused: %s", error)
+        log.warning("sign-in refused: %r", str(error))
         return _problem(error.reason, error.status)
     except services.TooYoung as error:
         log.info("sign-in refused: %s", error)
         return _problem("age" if error.age_known else "age_unknown", 403)
 
     next_url = session.get("login_next")
+    previous = session.get(SESSION_TOKEN_KEY)
+    if previous and (old := services.load_session(str(previous))) is not None:
+        services.end_session(old, "replaced")  # one browser, one session
     token = services.start_session(user, acr=identity.acr, provider_sid=identity.sid)
     db.session.commit()
     # A fresh session: nothing of the pre-sign-in session (state, nonce) carries over.
@@ -155,6 +158,7 @@ def backchannel_logout() -> ResponseReturnValue:
 
 @bp.route("/welcome", methods=["GET", "POST"])
 @login_required
+@limiter.limit("30 per hour", methods=["POST"], key_func=lambda: f"account:{current_user.id}")
 def welcome() -> ResponseReturnValue:
     """The first sign-in: choose a public name, optionally an e-mail address, a language."""
     user = current_user._get_current_object()  # type: ignore[attr-defined]
@@ -192,6 +196,7 @@ def save_profile(user: services.User, form: ProfileForm) -> bool:
 
 
 @bp.get("/confirm-email/<token>")
+@limiter.limit("30 per minute")
 def confirm_email(token: str) -> ResponseReturnValue:
     try:
         user = email.confirm(token)

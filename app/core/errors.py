@@ -58,6 +58,16 @@ CSRF_MESSAGE = (
 )
 
 
+#: Used when a list's URL carries a filter value Glas does not know.
+FILTER_MESSAGE = (
+    _l("This address has a filter we do not know"),
+    _l(
+        "A filter or page number in the address is not one Glas offers. Go to the list and "
+        "choose the filters again."
+    ),
+)
+
+
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/healthz"))
 
@@ -67,6 +77,8 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
     title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     if error.description == "csrf":
         title, message = CSRF_MESSAGE
+    elif str(error.description).startswith("filter:"):
+        title, message = FILTER_MESSAGE
     if _wants_json():
         return jsonify(error=str(title), status=code), code
     response = render_template("errors/error.html", code=code, title=title, message=message)

@@ -41,6 +41,11 @@ def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def iso(value: datetime) -> str:
+    """A machine-readable timestamp for ``<time datetime>`` (whole seconds, as HTML wants)."""
+    return value.isoformat(timespec="seconds")
+
+
 def number(value: float | int) -> str:
     return format_decimal(value)
 
@@ -65,7 +70,7 @@ def init_app(app: Flask) -> None:
         language_links=language_links,
         current_language=current_language,
     )
-    app.jinja_env.filters.update(datetime=local_datetime, date=local_date, number=number)
+    app.jinja_env.filters.update(datetime=local_datetime, date=local_date, number=number, iso=iso)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

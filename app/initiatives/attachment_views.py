@@ -108,7 +108,7 @@ def back_url(initiative: Initiative, requested: str | None) -> str:
     return url_for("pages.home")
 
 
-@bp.post("/<int:initiative_id>/attachments")
+@bp.post("/<id:initiative_id>/attachments")
 @login_required
 @limiter.limit("60 per hour")
 def add_attachment(initiative_id: int) -> ResponseReturnValue:
@@ -163,7 +163,7 @@ def _request_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return _refused(initiative, form, 413, None)
 
 
-@bp.post("/<int:initiative_id>/attachments/<int:attachment_id>/delete")
+@bp.post("/<id:initiative_id>/attachments/<id:attachment_id>/delete")
 @login_required
 def remove_attachment(initiative_id: int, attachment_id: int) -> ResponseReturnValue:
     initiative = _initiative(initiative_id)
@@ -177,7 +177,7 @@ def remove_attachment(initiative_id: int, attachment_id: int) -> ResponseReturnV
     return redirect(back_url(initiative, request.form.get("next")), 303)
 
 
-@bp.get("/<int:initiative_id>/attachments/<int:attachment_id>/<path:filename>")
+@bp.get("/<id:initiative_id>/attachments/<id:attachment_id>/<path:filename>")
 def attachment(initiative_id: int, attachment_id: int, filename: str) -> ResponseReturnValue:
     """The file, as what it is, and never as a page that could run in our origin.
 

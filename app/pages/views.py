@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from app.core.i18n import (
     current_language,
@@ -12,15 +11,22 @@ from app.core.i18n import (
     save_preference,
     supported_languages,
 )
+from app.core.time import utcnow
 from app.core.urls import safe_next
 from app.extensions import db, limiter
+from app.initiatives import queries
 from app.pages import bp, services
 from app.pages.forms import FeedbackForm
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("pages/home.html")
+    now = utcnow()
+    open_now = queries.list_page(
+        queries.Filters(state=queries.StateFilter.OPEN, sort=queries.Sort.SUPPORTED), now, 3
+    )
+    answered = queries.list_page(queries.Filters(state=queries.StateFilter.ANSWERED), now, 3)
+    return render_template("pages/home.html", open_now=open_now, answered=answered, now=now)
 
 
 @bp.get("/about")
@@ -46,13 +52,14 @@ def accessibility() -> ResponseReturnValue:
             language=current_language(),
         )
         db.session.commit()
-        flash(_("Thank you. Your message has been received."), "success")
-        return redirect(url_for("pages.accessibility", _anchor="feedback"))
+        # A query flag rather than a flash: a flash needs a session, so a cookie.
+        return redirect(url_for("pages.accessibility", sent=1, _anchor="feedback"))
     status = 422 if form.errors else 200
     page = render_template(
         "pages/accessibility.html",
         form=form,
         reviewed_on=current_app.config["ACCESSIBILITY_REVIEWED_ON"],
+        sent=request.args.get("sent") == "1" and request.method == "GET",
     )
     return page, status
 

@@ -24,6 +24,9 @@ const { values: opts } = parseArgs({
     // Issue tokens at whatever level was chosen, even when the client demanded more, so
     // that tests can prove the client enforces the level itself.
     'lenient-acr': { type: 'boolean', default: false },
+    // Misbehave on purpose, for the relying party's tests: "no-id-token" drops the ID token
+    // from the token response; "userinfo-sub" answers userinfo with another subject.
+    tamper: { type: 'string' },
   },
 });
 
@@ -257,6 +260,39 @@ async function handleInteraction(req, res, url) {
   return true;
 }
 
+// Rewrite a JSON response of the provider just before it is sent (tests only, see --tamper).
+function rewriteJson(res, change) {
+  const chunks = [];
+  const end = res.end.bind(res);
+  res.write = (chunk) => {
+    chunks.push(Buffer.from(chunk));
+    return true;
+  };
+  res.end = (chunk, ...rest) => {
+    if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk));
+    let body = Buffer.concat(chunks).toString('utf8');
+    try {
+      body = JSON.stringify(change(JSON.parse(body)));
+    } catch {
+      // not JSON: leave it
+    }
+    res.setHeader('content-length', Buffer.byteLength(body));
+    return end(body);
+  };
+}
+
+function tamper(req, res, url) {
+  if (opts.tamper === 'no-id-token' && req.method === 'POST' && url.pathname === '/token') {
+    rewriteJson(res, (body) => {
+      delete body.id_token;
+      return body;
+    });
+  }
+  if (opts.tamper === 'userinfo-sub' && url.pathname === '/me') {
+    rewriteJson(res, (body) => ({ ...body, sub: `${body.sub}-someone-else` }));
+  }
+}
+
 const callback = provider.callback();
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, issuer);
@@ -267,6 +303,7 @@ const server = http.createServer(async (req, res) => {
     res.end(page('Error', `<h1>Sign-in error</h1><p>${escapeHtml(error.message)}</p>`));
     return;
   }
+  if (opts.tamper) tamper(req, res, url);
   callback(req, res);
 });
 

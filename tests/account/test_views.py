@@ -109,7 +109,8 @@ def test_delete_needs_the_box_ticked(app: Flask, client: FlaskClient, me: int) -
 def test_delete_the_account(app: Flask, client: FlaskClient, me: int) -> None:
     response = client.post("/me/delete", data={"confirm": "y"})
     assert response.status_code == 302
-    assert "Vaš račun je izbrisan" in client.get("/").get_data(as_text=True)
+    assert response.headers["Location"] == "/me/deleted"
+    assert "Vaš račun je izbrisan" in client.get("/me/deleted").get_data(as_text=True)
     user = _user(app, me)
     assert user.deleted_at is not None
     assert (user.pseudonym, user.email) == (None, None)

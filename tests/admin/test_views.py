@@ -184,3 +184,19 @@ def test_audit_log_lists_actions(client: FlaskClient, admin: int, make_user) -> 
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "role.grant" in page
     assert "Bojan" in page
+
+
+def test_huge_ids_are_404_not_errors(client: FlaskClient, admin: int) -> None:
+    assert client.get("/admin/users/99999999999999999999").status_code == 404
+    assert client.post("/admin/users/0/residency", data={"verified": "yes"}).status_code == 404
+
+
+def test_an_official_cannot_verify_themself(
+    app: Flask, client: FlaskClient, make_user, login
+) -> None:
+    official = make_user(
+        roles=[(Role.OFFICIAL, "KZ")], resident_verified_at=None, residency_source=None
+    )
+    login(client, official)
+    response = client.post(f"/admin/users/{official}/residency", data={"verified": "yes"})
+    assert response.status_code == 403

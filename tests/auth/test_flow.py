@@ -5,6 +5,7 @@ Each pitfall of ``../shared/eid-oidc.md`` has a test here.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -354,5 +355,53 @@ def test_signed_in_session_cookie_holds_a_random_token_only(
         assert set(session) == {SESSION_TOKEN_KEY, "csrf_binding"}
     with app.app_context():
         [auth] = db.session.scalars(sa.select(AuthSession))
-        assert token not in auth.token_hash  # only its hash is stored
+        assert auth.token_hash == hashlib.sha256(token.encode()).hexdigest()  # only the hash
         assert auth.provider_sid_hash is not None
+
+
+@pytest.mark.parametrize(
+    ("tamper", "status", "message"),
+    [
+        # Pitfall 4: Authlib returns quietly without userinfo when the ID token is missing.
+        ("no-id-token", 502, "Prijave ni bilo mogoče dokončati"),
+        # Pitfall 5: Authlib does not compare the userinfo subject with the ID token's.
+        ("userinfo-sub", 400, "Prijave ni bilo mogoče preveriti"),
+    ],
+)
+def test_a_misbehaving_provider_is_refused(
+    app_for: Any, live_port: int, tamper: str, status: int, message: str
+) -> None:
+    from tests.eid import _clients
+
+    provider = start_provider(_clients(live_port), tamper=tamper)
+    try:
+        app = app_for(**oidc_config(provider.issuer))
+        result = Flow(app.test_client()).sign_in("ana", "high")
+    finally:
+        provider.stop()
+    assert result.status_code == status
+    assert message in result.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_an_unknown_error_code_cannot_write_into_the_log(client: FlaskClient, caplog) -> None:
+    client.get("/auth/login")
+    with client.session_transaction() as session:
+        [key] = [k for k in session if k.startswith("_state_eid_")]
+    state = key.removeprefix("_state_eid_")
+    response = client.get(f"/auth/callback?error=x%0AFORGED%20LINE&state={state}")
+    assert response.status_code == 400
+    assert not any("FORGED" in record.getMessage() for record in caplog.records)
+
+
+def test_a_second_tab_cannot_open_a_second_session(app: Flask, client: FlaskClient) -> None:
+    # Two tabs start a sign-in; the first to finish starts a fresh session, which voids the
+    # other tab's attempt: one browser never holds two sessions.
+    first, second = Flow(client), Flow(client)
+    first_page, second_page = first.start(), second.start()
+    first.callback(first.follow_to_callback(first.choose(first_page, "ana", "high")))
+    late = second.callback(second.follow_to_callback(second.choose(second_page, "ana", "high")))
+    assert late.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuthSession)) == 1

@@ -347,3 +347,88 @@ class TestRoles:
         services.set_residency(None, user, verified=False)
         assert user.resident_verified_at is None
         assert audit_actions()[-2:] == ["resident.verify", "resident.unverify"]
+
+
+class TestReviewFindings:
+    """Cases a security review found; each stays fixed."""
+
+    def test_rotating_the_pepper_keeps_the_account(self, app: Flask) -> None:
+        user = services.sign_in(identity("rotating"))
+        old_key, old_pepper = user.subject_key, app.config["SUBJECT_PEPPER"]
+        app.config.update(
+            SUBJECT_PEPPER="n" * 40,
+            SUBJECT_PEPPER_VERSION=2,
+            SUBJECT_PEPPER_PREVIOUS={"1": old_pepper},
+        )
+        try:
+            again = services.sign_in(identity("rotating"))
+            assert again.id == user.id
+            assert again.subject_key != old_key
+            assert again.subject_key_version == 2
+            assert services.sign_in(identity("rotating")).id == user.id  # now by the new key
+        finally:
+            app.config.update(
+                SUBJECT_PEPPER=old_pepper, SUBJECT_PEPPER_VERSION=1, SUBJECT_PEPPER_PREVIOUS={}
+            )
+
+    def test_backchannel_by_subject_finds_an_account_under_an_old_pepper(self, app: Flask) -> None:
+        user = services.sign_in(identity("old"))
+        token = services.start_session(user, acr=HIGH, provider_sid=None)
+        old_pepper = app.config["SUBJECT_PEPPER"]
+        app.config.update(SUBJECT_PEPPER="n" * 40, SUBJECT_PEPPER_PREVIOUS={"1": old_pepper})
+        try:
+            request = LogoutRequest(jti="j-old", sid=None, subject="old")
+            assert services.backchannel_logout(request, issuer=ISSUER) == 1
+            assert services.load_session(token) is None
+        finally:
+            app.config.update(SUBJECT_PEPPER=old_pepper, SUBJECT_PEPPER_PREVIOUS={})
+
+    @pytest.mark.parametrize(
+        "name", ["Žup\u0430n", "\u041ebčina Kranj", "Tina\u3164", "\u01c6" * 40, "ß" * 40]
+    )
+    def test_look_alike_and_overlong_names_are_refused(self, name: str) -> None:
+        with pytest.raises(services.PseudonymInvalid):
+            services.set_pseudonym(services.sign_in(identity()), name)
+
+    def test_nobody_verifies_their_own_residence(self) -> None:
+        official = services.sign_in(identity("official", municipality_code="061"))
+        unit = OrgUnit(code="KZ", name="Kabinet župana", kind=OrgUnitKind.CABINET)
+        services.grant_role(None, official, Role.OFFICIAL, org_unit=unit)
+        with pytest.raises(services.NotAllowed):
+            services.set_residency(official, official, verified=True)
+        other = services.sign_in(identity("other", municipality_code="061"))
+        services.set_residency(official, other, verified=True)
+        assert other.resident_verified_at is not None
+
+    def test_the_last_administrator_cannot_delete_the_account(self) -> None:
+        admin = services.sign_in(identity("admin"))
+        services.grant_role(None, admin, Role.ADMINISTRATOR)
+        with pytest.raises(services.LastAdministrator):
+            services.delete_account(admin)
+
+    @pytest.mark.parametrize(
+        ("birthdate", "allowed"),
+        [
+            ("1980", True),
+            (str(_today().year - 15), False),
+            ("0000-05-05", False),
+            ("2999-01-01", False),
+        ],
+    )
+    def test_year_only_and_odd_birth_dates(self, birthdate: str, allowed: bool) -> None:
+        if allowed:
+            assert services.sign_in(identity(birthdate=birthdate)).is_adult
+        else:
+            with pytest.raises(services.TooYoung):
+                services.sign_in(identity(birthdate=birthdate))
+
+    def test_a_read_only_request_keeps_the_session_alive(self) -> None:
+        user = services.sign_in(identity())
+        token = services.start_session(user, acr=HIGH, provider_sid=None)
+        [auth] = db.session.scalars(sa.select(AuthSession))
+        auth.last_seen_at = utcnow() - timedelta(minutes=50)
+        db.session.commit()
+        services.load_session(token)
+        db.session.rollback()  # what a request that only reads does at its end
+        db.session.expire_all()
+        assert auth.last_seen_at > utcnow() - timedelta(minutes=1)

@@ -54,7 +54,7 @@ def test_welcome_saves_the_profile(app: Flask, client: FlaskClient, newcomer: in
         ({"pseudonym": "", "language": "sl"}, "Izberite javno ime."),
         ({"pseudonym": "ab", "language": "sl"}, "Uporabite vsaj 3 znake."),
         ({"pseudonym": "x" * 41, "language": "sl"}, "Uporabite največ 40 znakov."),
-        ({"pseudonym": "<script>", "language": "sl"}, "Uporabite samo črke"),
+        ({"pseudonym": "<script>", "language": "sl"}, "Uporabite samo latinične črke"),
         ({"pseudonym": "123", "language": "sl"}, "Uporabite vsaj dve črki."),
         ({"pseudonym": "Župan", "language": "sl"}, "zamenjali z občino"),
         ({"pseudonym": "Tina", "language": "de"}, "Neveljavna izbira."),

@@ -68,15 +68,17 @@ def context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 #: The demo persona that stands for each kind of visitor in the page registry.
 PERSONA_FOR_ROLE = {
     "resident": "ana",
+    "supporter": "marko",  # a resident who did not write the demo's open initiative
     "administrator": "bojan",
     "official": "maja",
     "moderator": "nina",
     "councillor": "petra",
     "newcomer": "eva",  # no account yet: lands on the first-sign-in form
+    "non_resident": "tomaz",  # an official who lives in Ljubljana: may not take part
 }
 
 
-def sign_in(page: Any, persona: str, level: str = "high") -> None:
+def sign_in(page: Any, persona: str, level: str = "substantial") -> None:
     """Sign in as a person does: the persona page of the development eID provider."""
     page.goto("/auth/login?next=/")
     page.get_by_role("radio", name=re.compile(rf"\({persona}:")).check()

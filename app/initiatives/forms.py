@@ -1,0 +1,125 @@
+"""Forms of initiatives."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from app.core.forms import Form, max_length
+from app.extensions import db
+from app.initiatives.models import RESPONSE_LABELS
+from app.org.models import OrgUnit
+from app.reference.models import LocalCommunity, RejectionReason, Topic
+
+TITLE_MAX, SUMMARY_MAX, BODY_MAX, LOCATION_MAX = 150, 400, 10_000, 200
+
+
+def _choices(
+    model: type[Topic] | type[LocalCommunity] | type[RejectionReason],
+) -> list[SelectChoice]:
+    rows = db.session.scalars(sa.select(model).where(model.is_active))
+    return sorted((SelectChoice(str(row.id), row.name) for row in rows), key=lambda c: c.label)
+
+
+class InitiativeForm(Form):
+    title = StringField(
+        _l("Title"),
+        description=_l("What should change, in one sentence."),
+        validators=[
+            DataRequired(message=_l("Give your initiative a title.")),
+            max_length(TITLE_MAX),
+        ],
+    )
+    summary = TextAreaField(
+        _l("Summary"),
+        description=_l("Two or three sentences shown in lists."),
+        validators=[DataRequired(message=_l("Write a short summary.")), max_length(SUMMARY_MAX)],
+    )
+    body = TextAreaField(
+        _l("Your initiative"),
+        description=_l(
+            "Explain the problem, your proposal and why it matters. You can use simple "
+            "formatting: **bold**, *italic*, lists starting with -, and links."
+        ),
+        validators=[DataRequired(message=_l("Describe your initiative.")), max_length(BODY_MAX)],
+    )
+    topic = SelectField(_l("Topic"), validators=[InputRequired(message=_l("Choose a topic."))])
+    community = SelectField(
+        _l("Local community"),
+        description=_l("Leave “The whole municipality” if it is not about one neighbourhood."),
+        validators=[Optional()],
+    )
+    location = StringField(
+        _l("Place (optional)"),
+        description=_l("An address or a description, e.g. “the crossing by the school”."),
+        validators=[Optional(), max_length(LOCATION_MAX)],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.topic.choices = [SelectChoice("", _l("Choose…")), *_choices(Topic)]
+        self.community.choices = [
+            SelectChoice("", _l("The whole municipality")),
+            *_choices(LocalCommunity),
+        ]
+
+    def content(self) -> dict[str, object]:
+        return {
+            "title": self.title.data or "",
+            "summary": self.summary.data or "",
+            "body": self.body.data or "",
+            "topic_id": int(self.topic.data),
+            "community_id": int(self.community.data) if self.community.data else None,
+            "location": self.location.data,
+        }
+
+
+class RejectForm(Form):
+    reason = SelectField(_l("Reason"), validators=[InputRequired(message=_l("Choose a reason."))])
+    note = TextAreaField(
+        _l("Explanation for the author and the public (optional)"),
+        validators=[Optional(), max_length(2000)],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [SelectChoice("", _l("Choose…")), *_choices(RejectionReason)]
+
+
+class UnitForm(Form):
+    unit = SelectField(
+        _l("Responsible unit"), validators=[InputRequired(message=_l("Choose a unit."))]
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        units = db.session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.is_active).order_by(OrgUnit.name)
+        )
+        self.unit.choices = [
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(str(unit.id), unit.name) for unit in units),
+        ]
+
+
+class RespondForm(Form):
+    kind = RadioField(
+        _l("The municipality's decision"),
+        choices=[SelectChoice(kind.value, label) for kind, label in RESPONSE_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose the decision."))],
+    )
+    text = TextAreaField(
+        _l("Response"),
+        description=_l("Published as it is. Explain the decision and what happens next."),
+        validators=[DataRequired(message=_l("Write the response.")), max_length(20_000)],
+    )
+
+
+class ProgressForm(Form):
+    note = TextAreaField(
+        _l("Progress report"),
+        validators=[DataRequired(message=_l("Write what has been done.")), max_length(5000)],
+    )
+    completed = BooleanField(_l("The initiative has been carried out"))

@@ -1,0 +1,248 @@
+"""Read side of initiatives: the public list with its filters, the queue, the export.
+
+The list costs a fixed number of queries whatever the page size: one for the page (topic and
+community joined in), one for the total, and the filter choices.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import User
+from app.extensions import db
+from app.initiatives import search
+from app.initiatives.models import Initiative, InitiativeState
+from app.reference.models import LocalCommunity, Topic
+
+_S = InitiativeState
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+EXPORT_LIMIT = 10_000
+
+
+class StateFilter(enum.StrEnum):
+    """The public's view of the states (expiry counted from the clock, not the cron job)."""
+
+    ALL = "all"  # everything published, except withdrawn and not published
+    OPEN = "open"
+    AWAITING = "awaiting"
+    ANSWERED = "answered"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+
+
+class Sort(enum.StrEnum):
+    RELEVANCE = "relevance"  # only with a search text
+    NEWEST = "newest"
+    SUPPORTED = "supported"
+    CLOSING = "closing"
+
+
+class BadFilter(Exception):
+    """A filter value in the URL that Glas does not know; ``field`` names it."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: StateFilter = StateFilter.ALL
+    topic: Topic | None = None
+    community: LocalCommunity | None = None
+    text: str = ""
+    sort: Sort = Sort.NEWEST
+    page: int = 1
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        """The query string of these filters (with changes), for links that keep the rest."""
+        current = replace(self, **changes)
+        args = {
+            "state": current.state.value if current.state is not StateFilter.ALL else None,
+            "topic": current.topic.slug if current.topic else None,
+            "community": current.community.slug if current.community else None,
+            "q": current.text or None,
+            "sort": current.sort.value if current.sort is not _default_sort(current) else None,
+            "page": str(current.page) if current.page > 1 else None,
+        }
+        return {key: value for key, value in args.items() if value}
+
+
+def _default_sort(filters: Filters) -> Sort:
+    return Sort.RELEVANCE if filters.text else Sort.NEWEST
+
+
+def parse_filters(args: Any) -> Filters:
+    """Filters from a URL's query; an unknown value raises ``BadFilter`` (a 400 for the view)."""
+    text = " ".join(str(args.get("q", "")).split())[:200]
+    try:
+        state = StateFilter(args.get("state", StateFilter.ALL.value) or StateFilter.ALL.value)
+    except ValueError:
+        raise BadFilter("state") from None
+    sort_value = args.get("sort") or (Sort.RELEVANCE if text else Sort.NEWEST).value
+    try:
+        sort = Sort(sort_value)
+    except ValueError:
+        raise BadFilter("sort") from None
+    if sort is Sort.RELEVANCE and not text:
+        sort = Sort.NEWEST
+    page_value = str(args.get("page", "1") or "1")
+    if not page_value.isdigit() or not 1 <= int(page_value) <= MAX_PAGE:
+        raise BadFilter("page")
+    topic = _by_slug(Topic, args.get("topic"), "topic")
+    community = _by_slug(LocalCommunity, args.get("community"), "community")
+    return Filters(state, topic, community, text, sort, int(page_value))
+
+
+def _by_slug(model: type[Topic] | type[LocalCommunity], slug: Any, field: str) -> Any:
+    if not slug:
+        return None
+    item = db.session.scalar(sa.select(model).where(model.slug == str(slug)[:80]))
+    if item is None:
+        raise BadFilter(field)
+    return item
+
+
+def _state_condition(state: StateFilter, now: datetime) -> sa.ColumnElement[bool]:
+    open_now = sa.and_(Initiative.state == _S.PUBLISHED, Initiative.support_closes_at > now)
+    expired = sa.or_(
+        Initiative.state == _S.EXPIRED,
+        sa.and_(Initiative.state == _S.PUBLISHED, Initiative.support_closes_at <= now),
+    )
+    return {
+        StateFilter.ALL: Initiative.state.in_(
+            [_S.PUBLISHED, _S.AWAITING_RESPONSE, _S.ANSWERED, _S.COMPLETED, _S.EXPIRED]
+        ),
+        StateFilter.OPEN: open_now,
+        StateFilter.AWAITING: Initiative.state == _S.AWAITING_RESPONSE,
+        StateFilter.ANSWERED: Initiative.state == _S.ANSWERED,
+        StateFilter.COMPLETED: Initiative.state == _S.COMPLETED,
+        StateFilter.EXPIRED: expired,
+        StateFilter.WITHDRAWN: Initiative.state == _S.WITHDRAWN,
+        StateFilter.REJECTED: Initiative.state == _S.REJECTED,
+    }[state]
+
+
+def _filtered(filters: Filters, now: datetime) -> tuple[sa.Select[Any], Any]:
+    """The filtered select of initiatives, and the rank column when searching."""
+    query = sa.select(Initiative).where(_state_condition(filters.state, now))
+    if filters.topic is not None:
+        query = query.where(Initiative.topic_id == filters.topic.id)
+    if filters.community is not None:
+        query = query.where(Initiative.community_id == filters.community.id)
+    rank = None
+    if filters.text:
+        ranked = search.ranked(filters.text)
+        if ranked is None:
+            query = query.where(sa.false())  # only punctuation: nothing can match
+        else:
+            hits = ranked.subquery()
+            query = query.join(hits, hits.c.id == Initiative.id)
+            rank = hits.c.rank
+    return query, rank
+
+
+def _ordered(query: sa.Select[Any], sort: Sort, rank: Any) -> sa.Select[Any]:
+    newest = (Initiative.published_at.desc(), Initiative.id.desc())
+    if sort is Sort.RELEVANCE and rank is not None:
+        return query.order_by(rank.desc(), *newest)
+    if sort is Sort.SUPPORTED:
+        return query.order_by(Initiative.support_count.desc(), *newest)
+    if sort is Sort.CLOSING:
+        # Open ones first, soonest deadline first; the rest after, newest first.
+        return query.order_by(
+            sa.case((Initiative.state == _S.PUBLISHED, 0), else_=1),
+            Initiative.support_closes_at.asc(),
+            *newest,
+        )
+    return query.order_by(*newest)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Initiative]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def list_page(filters: Filters, now: datetime, page_size: int = PAGE_SIZE) -> Page:
+    query, rank = _filtered(filters, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        _ordered(query, filters.sort, rank)
+        .options(joinedload(Initiative.topic), joinedload(Initiative.community))
+        .limit(page_size)
+        .offset((filters.page - 1) * page_size)
+    )
+    return Page(list(rows.unique()), int(total), filters.page, page_size)
+
+
+def export_rows(filters: Filters, now: datetime) -> Iterator[Initiative]:
+    """Every initiative of the filtered list (up to EXPORT_LIMIT), for the CSV export."""
+    query, rank = _filtered(filters, now)
+    yield from db.session.scalars(
+        _ordered(query, filters.sort, rank)
+        .options(
+            joinedload(Initiative.topic),
+            joinedload(Initiative.community),
+            joinedload(Initiative.author),
+        )
+        .limit(EXPORT_LIMIT)
+    ).unique()
+
+
+def filter_choices() -> tuple[list[Topic], list[LocalCommunity]]:
+    topics = list(db.session.scalars(sa.select(Topic).where(Topic.is_active)))
+    communities = list(
+        db.session.scalars(sa.select(LocalCommunity).where(LocalCommunity.is_active))
+    )
+    return sorted(topics, key=lambda t: t.name), sorted(communities, key=lambda c: c.name)
+
+
+def moderation_queue() -> list[Initiative]:
+    return list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(Initiative.state == _S.SUBMITTED)
+            .options(joinedload(Initiative.topic), joinedload(Initiative.community))
+            .order_by(Initiative.submitted_at.asc())
+        ).unique()
+    )
+
+
+def by_author(user: User) -> list[Initiative]:
+    return list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(Initiative.author_id == user.id)
+            .options(joinedload(Initiative.topic))
+            .order_by(Initiative.created_at.desc())
+        ).unique()
+    )
+
+
+def awaiting_response() -> list[Initiative]:
+    """Initiatives the municipality owes an answer to, the longest overdue first."""
+    return list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(Initiative.state == _S.AWAITING_RESPONSE)
+            .options(joinedload(Initiative.responsible_unit))
+            .order_by(Initiative.response_due_at.asc())
+        ).unique()
+    )
