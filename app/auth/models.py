@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
 from app.council.models import Person
 from app.extensions import db
@@ -45,10 +45,6 @@ class ResidencySource(enum.StrEnum):
     OFFICIAL = "official"  # an official verified it by hand
 
 
-def _values(enum_class: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_class]
-
-
 class User(UserMixin, db.Model):
     """A person's account. After deletion the row stays as a tombstone (see ``deleted_at``)."""
 
@@ -71,9 +67,7 @@ class User(UserMixin, db.Model):
     #: The level of assurance of the last sign-in (an eIDAS URI).
     last_acr: Mapped[str | None] = mapped_column(sa.String(80))
     resident_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    residency_source: Mapped[ResidencySource | None] = mapped_column(
-        sa.Enum(ResidencySource, native_enum=False, length=20, values_callable=_values)
-    )
+    residency_source: Mapped[ResidencySource | None] = mapped_column(enum_type(ResidencySource))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when the person deleted the account: everything personal is gone, the key stays
@@ -140,9 +134,7 @@ class RoleGrant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(
-        sa.Enum(Role, native_enum=False, length=20, values_callable=_values)
-    )
+    role: Mapped[Role] = mapped_column(enum_type(Role))
     org_unit_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
     )

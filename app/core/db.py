@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,19 @@ class Base(DeclarativeBase):
             "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
         }
+    )
+
+
+def enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
+    """A string enum column: VARCHAR plus a CHECK, storing the members' values (not names).
+
+    A VARCHAR is easy to migrate when a state is added, unlike a native PostgreSQL enum.
+    """
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
     )
 
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
 from app.extensions import db
 from app.org.models import OrgUnit
@@ -69,10 +69,6 @@ RESPONSE_LABELS = {
 }
 
 
-def _values(enum_class: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_class]
-
-
 class Initiative(db.Model):
     """A resident's proposal to the municipality."""
 
@@ -104,7 +100,7 @@ class Initiative(db.Model):
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     state: Mapped[InitiativeState] = mapped_column(
-        sa.Enum(InitiativeState, native_enum=False, length=20, values_callable=_values),
+        enum_type(InitiativeState),
         default=InitiativeState.DRAFT,
     )
     #: The exact number of supports, kept in step with ``initiative_supports`` in the same
@@ -124,9 +120,7 @@ class Initiative(db.Model):
         sa.ForeignKey("org_units.id", ondelete="SET NULL"), index=True
     )
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    response_kind: Mapped[ResponseKind | None] = mapped_column(
-        sa.Enum(ResponseKind, native_enum=False, length=20, values_callable=_values)
-    )
+    response_kind: Mapped[ResponseKind | None] = mapped_column(enum_type(ResponseKind))
     response_text: Mapped[str | None] = mapped_column(sa.Text)
     response_html: Mapped[str | None] = mapped_column(sa.Text)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -191,9 +185,7 @@ class InitiativeEvent(db.Model):
     initiative_id: Mapped[int] = mapped_column(
         sa.ForeignKey("initiatives.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[EventKind] = mapped_column(
-        sa.Enum(EventKind, native_enum=False, length=20, values_callable=_values)
-    )
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Who acted; shown publicly only for officials (by unit), never for moderators by name.
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

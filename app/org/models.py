@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.db import enum_type
 from app.extensions import db
 
 
@@ -36,14 +37,7 @@ class OrgUnit(db.Model):
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     #: The official (Slovenian) name; shown in both languages, as on the letterhead.
     name: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[OrgUnitKind] = mapped_column(
-        sa.Enum(
-            OrgUnitKind,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    kind: Mapped[OrgUnitKind] = mapped_column(enum_type(OrgUnitKind))
     is_active: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self) -> str:
