@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Length
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _Translations:
@@ -32,6 +35,16 @@ class Form(FlaskForm):
 
         def get_translations(self, form: Any) -> _Translations:
             return _Translations()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and _CONTROL.search(field.data) and not field.errors:
+                # Invisible characters have no place in residents' texts (and a NUL breaks
+                # PostgreSQL); line breaks and tabs are fine.
+                field.errors = [*field.errors, _l("Remove the invisible control characters.")]
+                valid = False
+        return valid
 
 
 def max_length(limit: int) -> Length:

@@ -32,13 +32,28 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return "" if value is None else format_datetime(value, fmt)
 
 
+#: Slovenian dates in running text take the month in the genitive ("5. februarja 2027");
+#: CLDR gives the nominative ("5. februar 2027").
+_SL_GENITIVE = {
+    "januar": "januarja", "februar": "februarja", "marec": "marca", "april": "aprila",
+    "maj": "maja", "junij": "junija", "julij": "julija", "avgust": "avgusta",
+    "september": "septembra", "oktober": "oktobra", "november": "novembra",
+    "december": "decembra",
+}  # fmt: skip
+
+
 def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         # A timestamp's calendar day is the day in Ljubljana, not in UTC.
         value = to_local(value).date()
-    return format_date(value, fmt)
+    text = format_date(value, fmt)
+    if fmt == "long" and current_language() == "sl":
+        day, _, rest = text.partition(". ")
+        month, _, year = rest.partition(" ")
+        text = f"{day}. {_SL_GENITIVE.get(month, month)} {year}"
+    return text
 
 
 def iso(value: datetime) -> str:

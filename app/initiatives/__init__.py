@@ -4,4 +4,19 @@ from flask import Blueprint
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 
-from app.initiatives import attachment_views, views  # noqa: E402, F401  (registers the routes)
+from app.initiatives import (  # noqa: E402, F401  (registers the routes)
+    attachment_views,
+    privacy,
+    views,
+)
+
+
+def _register_privacy_hooks() -> None:
+    from app.auth import services
+
+    if privacy.export not in services.data_exporters:
+        services.data_exporters.append(privacy.export)
+        services.account_erasers.append(privacy.erase)
+
+
+_register_privacy_hooks()

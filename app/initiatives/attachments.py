@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, SessionTransaction, object_session
 from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
+from app.core.time import utcnow
 from app.extensions import db
 from app.initiatives import permissions
 from app.initiatives.models import Attachment, Initiative
@@ -147,6 +148,8 @@ def add(
     # From here on the file goes away again unless the transaction commits.
     _pending(db.session(), _NEW_FILES).append(path)
     initiative.attachments.append(attachment)
+    # A new picture is a new version for the moderator, like a new text.
+    initiative.updated_at = utcnow()
     db.session.flush()
     return attachment
 
@@ -162,6 +165,7 @@ def remove(actor: User, initiative: Initiative, attachment: Attachment) -> None:
     if not permissions.can_manage_attachments(actor, initiative):
         raise NotAllowed
     db.session.delete(attachment)
+    initiative.updated_at = utcnow()
     db.session.flush()
     db.session.expire(initiative, ["attachments"])  # the loaded list still has it
 

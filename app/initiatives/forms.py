@@ -9,18 +9,22 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from app.core.forms import Form, max_length
 from app.extensions import db
-from app.initiatives.models import RESPONSE_LABELS
+from app.initiatives.models import RESPONSE_LABELS, Initiative
 from app.org.models import OrgUnit
 from app.reference.models import LocalCommunity, RejectionReason, Topic
+from app.reference.services import sort_key
 
 TITLE_MAX, SUMMARY_MAX, BODY_MAX, LOCATION_MAX = 150, 400, 10_000, 200
 
 
 def _choices(
-    model: type[Topic] | type[LocalCommunity] | type[RejectionReason],
+    model: type[Topic] | type[LocalCommunity] | type[RejectionReason], keep: int | None = None
 ) -> list[SelectChoice]:
-    rows = db.session.scalars(sa.select(model).where(model.is_active))
-    return sorted((SelectChoice(str(row.id), row.name) for row in rows), key=lambda c: c.label)
+    """Active items in Slovenian alphabetical order, plus ``keep`` (the current one) even if
+    it is no longer active, so that editing never silently drops it."""
+    rows = db.session.scalars(sa.select(model).where(sa.or_(model.is_active, model.id == keep)))
+    choices = (SelectChoice(str(row.id), row.name) for row in rows)
+    return sorted(choices, key=lambda choice: sort_key(str(choice.label)))
 
 
 class InitiativeForm(Form):
@@ -57,12 +61,14 @@ class InitiativeForm(Form):
         validators=[Optional(), max_length(LOCATION_MAX)],
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, current: Initiative | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.topic.choices = [SelectChoice("", _l("Choose…")), *_choices(Topic)]
+        topic_id = current.topic_id if current else None
+        community_id = current.community_id if current else None
+        self.topic.choices = [SelectChoice("", _l("Choose…")), *_choices(Topic, topic_id)]
         self.community.choices = [
             SelectChoice("", _l("The whole municipality")),
-            *_choices(LocalCommunity),
+            *_choices(LocalCommunity, community_id),
         ]
 
     def content(self) -> dict[str, object]:

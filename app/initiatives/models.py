@@ -174,6 +174,7 @@ class EventKind(enum.StrEnum):
     COMPLETED = "completed"
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+    EDITED = "edited"  # a moderator changed the text after publication
 
 
 class InitiativeEvent(db.Model):

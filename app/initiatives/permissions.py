@@ -24,6 +24,9 @@ def is_author(user: Any, initiative: Initiative) -> bool:
 
 def can_view(user: Any, initiative: Initiative) -> bool:
     """Published and later states are public; drafts and the moderation queue are not."""
+    if initiative.state is _S.WITHDRAWN and initiative.published_at is None:
+        # Withdrawn before any moderator approved it: its text was never made public.
+        return is_author(user, initiative)
     if initiative.state in PUBLIC:
         return True
     if initiative.state is _S.SUBMITTED:
@@ -60,11 +63,20 @@ def can_delete(user: Any, initiative: Initiative) -> bool:
 
 
 def can_withdraw(user: Any, initiative: Initiative, now: datetime) -> bool:
-    """Until the threshold is reached: after that, the municipality owes an answer."""
-    return is_author(user, initiative) and (
-        initiative.state is _S.SUBMITTED
-        or (initiative.state is _S.PUBLISHED and lifecycle.is_open_for_support(initiative, now))
+    """Until the threshold is reached: after that, the municipality owes an answer.
+
+    A submitted one is taken back to a draft instead (``can_unsubmit``): withdrawing it would
+    show text no moderator has seen.
+    """
+    return (
+        is_author(user, initiative)
+        and initiative.state is _S.PUBLISHED
+        and lifecycle.is_open_for_support(initiative, now)
     )
+
+
+def can_unsubmit(user: Any, initiative: Initiative) -> bool:
+    return is_author(user, initiative) and initiative.state is _S.SUBMITTED
 
 
 def can_moderate(user: Any, initiative: Initiative) -> bool:
@@ -96,8 +108,9 @@ def _answers_for(user: Any, initiative: Initiative) -> bool:
     return auth.has_role(user, Role.OFFICIAL, org_unit_id=initiative.responsible_unit_id)
 
 
-def can_respond(user: Any, initiative: Initiative) -> bool:
-    return _answers_for(user, initiative) and initiative.state in (
+def can_respond(user: Any, initiative: Initiative, now: datetime) -> bool:
+    """Once published, until answered; not after it expired (even before the cron job ran)."""
+    return _answers_for(user, initiative) and lifecycle.effective_state(initiative, now) in (
         _S.PUBLISHED,
         _S.AWAITING_RESPONSE,
     )
@@ -112,8 +125,13 @@ def can_report_progress(user: Any, initiative: Initiative) -> bool:
 
 
 def can_assign_unit(user: Any, initiative: Initiative) -> bool:
-    return (auth.is_moderator(user) or auth.is_official(user)) and initiative.state in (
-        _S.SUBMITTED,
+    """Moderators (also while it waits for moderation) and the officials who answer for it.
+
+    An official of another unit cannot take an initiative over by reassigning it.
+    """
+    if auth.is_moderator(user):
+        return initiative.state in (_S.SUBMITTED, _S.PUBLISHED, _S.AWAITING_RESPONSE)
+    return _answers_for(user, initiative) and initiative.state in (
         _S.PUBLISHED,
         _S.AWAITING_RESPONSE,
     )

@@ -7,6 +7,7 @@ community joined in), one for the total, and the filter choices.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,11 +21,12 @@ from app.extensions import db
 from app.initiatives import search
 from app.initiatives.models import Initiative, InitiativeState
 from app.reference.models import LocalCommunity, Topic
+from app.reference.services import sort_key
 
 _S = InitiativeState
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
-EXPORT_LIMIT = 10_000
+EXPORT_LIMIT = 100_000
 
 
 class StateFilter(enum.StrEnum):
@@ -97,7 +99,8 @@ def parse_filters(args: Any) -> Filters:
     if sort is Sort.RELEVANCE and not text:
         sort = Sort.NEWEST
     page_value = str(args.get("page", "1") or "1")
-    if not page_value.isdigit() or not 1 <= int(page_value) <= MAX_PAGE:
+    # Only ASCII digits: str.isdigit() also takes "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,5}", page_value) or not 1 <= int(page_value) <= MAX_PAGE:
         raise BadFilter("page")
     topic = _by_slug(Topic, args.get("topic"), "topic")
     community = _by_slug(LocalCommunity, args.get("community"), "community")
@@ -142,6 +145,8 @@ def _filtered(filters: Filters, now: datetime) -> tuple[sa.Select[Any], Any]:
         query = query.where(Initiative.community_id == filters.community.id)
     rank = None
     if filters.text:
+        # The text of an initiative that was not published is not public: not searchable either.
+        query = query.where(Initiative.state != _S.REJECTED)
         ranked = search.ranked(filters.text)
         if ranked is None:
             query = query.where(sa.false())  # only punctuation: nothing can match
@@ -152,7 +157,7 @@ def _filtered(filters: Filters, now: datetime) -> tuple[sa.Select[Any], Any]:
     return query, rank
 
 
-def _ordered(query: sa.Select[Any], sort: Sort, rank: Any) -> sa.Select[Any]:
+def _ordered(query: sa.Select[Any], sort: Sort, rank: Any, now: datetime) -> sa.Select[Any]:
     newest = (Initiative.published_at.desc(), Initiative.id.desc())
     if sort is Sort.RELEVANCE and rank is not None:
         return query.order_by(rank.desc(), *newest)
@@ -160,10 +165,9 @@ def _ordered(query: sa.Select[Any], sort: Sort, rank: Any) -> sa.Select[Any]:
         return query.order_by(Initiative.support_count.desc(), *newest)
     if sort is Sort.CLOSING:
         # Open ones first, soonest deadline first; the rest after, newest first.
+        open_now = sa.and_(Initiative.state == _S.PUBLISHED, Initiative.support_closes_at > now)
         return query.order_by(
-            sa.case((Initiative.state == _S.PUBLISHED, 0), else_=1),
-            Initiative.support_closes_at.asc(),
-            *newest,
+            sa.case((open_now, 0), else_=1), Initiative.support_closes_at.asc(), *newest
         )
     return query.order_by(*newest)
 
@@ -184,7 +188,7 @@ def list_page(filters: Filters, now: datetime, page_size: int = PAGE_SIZE) -> Pa
     query, rank = _filtered(filters, now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        _ordered(query, filters.sort, rank)
+        _ordered(query, filters.sort, rank, now)
         .options(joinedload(Initiative.topic), joinedload(Initiative.community))
         .limit(page_size)
         .offset((filters.page - 1) * page_size)
@@ -196,7 +200,7 @@ def export_rows(filters: Filters, now: datetime) -> Iterator[Initiative]:
     """Every initiative of the filtered list (up to EXPORT_LIMIT), for the CSV export."""
     query, rank = _filtered(filters, now)
     yield from db.session.scalars(
-        _ordered(query, filters.sort, rank)
+        _ordered(query, filters.sort, rank, now)
         .options(
             joinedload(Initiative.topic),
             joinedload(Initiative.community),
@@ -211,7 +215,23 @@ def filter_choices() -> tuple[list[Topic], list[LocalCommunity]]:
     communities = list(
         db.session.scalars(sa.select(LocalCommunity).where(LocalCommunity.is_active))
     )
-    return sorted(topics, key=lambda t: t.name), sorted(communities, key=lambda c: c.name)
+    return (
+        sorted(topics, key=lambda t: sort_key(t.name)),
+        sorted(communities, key=lambda c: sort_key(c.name)),
+    )
+
+
+def recently_answered(limit: int) -> list[Initiative]:
+    """The latest responses of the municipality (answered and since carried out)."""
+    return list(
+        db.session.scalars(
+            sa.select(Initiative)
+            .where(Initiative.state.in_([_S.ANSWERED, _S.COMPLETED]))
+            .options(joinedload(Initiative.topic), joinedload(Initiative.community))
+            .order_by(Initiative.answered_at.desc(), Initiative.id.desc())
+            .limit(limit)
+        ).unique()
+    )
 
 
 def moderation_queue() -> list[Initiative]:

@@ -48,6 +48,24 @@ class InvalidChoice(Exception):
     """A topic, community, unit or reason that does not exist or is no longer in use."""
 
 
+class NoteRequired(Exception):
+    """The reason "other" needs the moderator's explanation."""
+
+
+class ChangedMeanwhile(Exception):
+    """The initiative changed after the moderator opened it: they must look again."""
+
+
+def version(initiative: Initiative) -> str:
+    """What a moderator saw: publish and reject refuse a newer text than this."""
+    return initiative.updated_at.isoformat()
+
+
+def _lock(initiative: Initiative) -> None:
+    """Reload the row under a lock (PostgreSQL) so two transitions cannot interleave."""
+    db.session.refresh(initiative, with_for_update=True)
+
+
 def _event(
     initiative: Initiative,
     kind: EventKind,
@@ -65,11 +83,14 @@ def _audit(actor: User | None, action: str, initiative: Initiative, **data: Any)
     audit.record(actor.id if actor else None, action, "initiative", initiative.id, **data)
 
 
-def _active(model: type[Topic] | type[LocalCommunity], item_id: int | None) -> Any:
+def _active(
+    model: type[Topic] | type[LocalCommunity], item_id: int | None, current: int | None = None
+) -> Any:
+    """The chosen item; one no longer in use is accepted only if it is already the current one."""
     if item_id is None:
         return None
     item = db.session.get(model, item_id)
-    if item is None or not item.is_active:
+    if item is None or (not item.is_active and item_id != current):
         raise InvalidChoice(model.__name__)
     return item
 
@@ -105,8 +126,8 @@ def create_draft(
 
 
 def _apply_content(initiative: Initiative, **content: Any) -> None:
-    initiative.topic = _active(Topic, content["topic_id"])
-    initiative.community = _active(LocalCommunity, content["community_id"])
+    initiative.topic = _active(Topic, content["topic_id"], initiative.topic_id)
+    initiative.community = _active(LocalCommunity, content["community_id"], initiative.community_id)
     initiative.title = " ".join(content["title"].split())
     initiative.summary = " ".join(content["summary"].split())
     initiative.body = content["body"].strip()
@@ -122,15 +143,31 @@ def update(actor: User, initiative: Initiative, **content: Any) -> None:
     _apply_content(initiative, **content)
     if not permissions.is_author(actor, initiative):
         _audit(actor, "initiative.edit", initiative)
+        if initiative.state is _S.PUBLISHED:
+            # Supporters must see that the text they supported was changed, and by whom.
+            _event(initiative, EventKind.EDITED, actor)
     db.session.flush()
 
 
 def submit(actor: User, initiative: Initiative) -> None:
+    _lock(initiative)
     if not permissions.can_submit(actor, initiative):
         raise NotAllowed
     initiative.state = _S.SUBMITTED
     initiative.submitted_at = utcnow()
     _event(initiative, EventKind.SUBMITTED, actor)
+    _audit(actor, "initiative.submit", initiative)
+    db.session.flush()
+
+
+def unsubmit(actor: User, initiative: Initiative) -> None:
+    """Take a submitted initiative back to a draft (it was never public)."""
+    _lock(initiative)
+    if not permissions.can_unsubmit(actor, initiative):
+        raise NotAllowed
+    initiative.state = _S.DRAFT
+    initiative.submitted_at = None
+    _audit(actor, "initiative.unsubmit", initiative)
     db.session.flush()
 
 
@@ -143,21 +180,40 @@ def delete_draft(actor: User, initiative: Initiative) -> None:
 
 def withdraw(actor: User, initiative: Initiative, *, now: datetime | None = None) -> None:
     now = now or utcnow()
+    _lock(initiative)
     if not permissions.can_withdraw(actor, initiative, now):
         raise NotAllowed
     initiative.state = _S.WITHDRAWN
     initiative.closed_at = now
     _event(initiative, EventKind.WITHDRAWN, actor)
+    _audit(actor, "initiative.withdraw", initiative)
     db.session.flush()
 
 
 # --- moderation ---------------------------------------------------------------------------
 
 
-def publish(actor: User, initiative: Initiative, *, responsible_unit_id: int | None = None) -> None:
-    """Open for support until the deadline, with the threshold that applies today."""
+def _check_moderation(actor: User, initiative: Initiative, seen: str) -> None:
+    _lock(initiative)
     if not permissions.can_moderate(actor, initiative):
         raise NotAllowed
+    if seen != version(initiative):
+        # The author edited it (or changed its pictures) after the moderator opened it.
+        raise ChangedMeanwhile
+
+
+def publish(
+    actor: User,
+    initiative: Initiative,
+    *,
+    seen: str,
+    responsible_unit_id: int | None = None,
+) -> None:
+    """Open for support until the deadline, with the threshold that applies today.
+
+    ``seen`` is the version of the text the moderator read (see ``version``).
+    """
+    _check_moderation(actor, initiative, seen)
     current = rules.current()
     now = utcnow()
     if responsible_unit_id is not None:
@@ -171,12 +227,19 @@ def publish(actor: User, initiative: Initiative, *, responsible_unit_id: int | N
     db.session.flush()
 
 
-def reject(actor: User, initiative: Initiative, *, reason_id: int, note: str | None) -> None:
-    if not permissions.can_moderate(actor, initiative):
-        raise NotAllowed
+#: Reasons that say nothing without the moderator's own words.
+REASONS_NEEDING_A_NOTE = ("other",)
+
+
+def reject(
+    actor: User, initiative: Initiative, *, seen: str, reason_id: int, note: str | None
+) -> None:
+    _check_moderation(actor, initiative, seen)
     reason = db.session.get(RejectionReason, reason_id)
     if reason is None or not reason.is_active:
         raise InvalidChoice("RejectionReason")
+    if reason.slug in REASONS_NEEDING_A_NOTE and not (note or "").strip():
+        raise NoteRequired
     initiative.state = _S.REJECTED
     initiative.rejection_reason = reason
     initiative.rejection_note = (note or "").strip() or None
@@ -196,6 +259,7 @@ def _set_unit(initiative: Initiative, unit_id: int) -> None:
 
 
 def assign_unit(actor: User, initiative: Initiative, *, unit_id: int) -> None:
+    _lock(initiative)
     if not permissions.can_assign_unit(actor, initiative):
         raise NotAllowed
     _set_unit(initiative, unit_id)
@@ -254,6 +318,7 @@ def _reach_threshold_if_due(initiative: Initiative, now: datetime) -> None:
                 data={"due": due.isoformat()},
             )
         )
+        _audit(None, "initiative.threshold_reached", initiative, due=due.isoformat())
         db.session.flush()
 
 
@@ -294,9 +359,10 @@ def has_supported(user: Any, initiative: Initiative) -> bool:
 
 def respond(actor: User, initiative: Initiative, *, kind: ResponseKind, text: str) -> None:
     """The official response: accepted, partly accepted or rejected, with its text."""
-    if not permissions.can_respond(actor, initiative):
-        raise NotAllowed
     now = utcnow()
+    _lock(initiative)
+    if not permissions.can_respond(actor, initiative, now):
+        raise NotAllowed
     initiative.state = _S.ANSWERED
     initiative.response_kind = kind
     initiative.response_text = text.strip()
@@ -312,6 +378,7 @@ def respond(actor: User, initiative: Initiative, *, kind: ResponseKind, text: st
 
 def report_progress(actor: User, initiative: Initiative, *, note: str, completed: bool) -> None:
     """A public report on carrying out an accepted initiative; ``completed`` closes it."""
+    _lock(initiative)
     if not permissions.can_report_progress(actor, initiative):
         raise NotAllowed
     kind = EventKind.COMPLETED if completed else EventKind.PROGRESS
@@ -340,5 +407,6 @@ def close_expired(*, now: datetime | None = None) -> int:
         initiative.state = lifecycle.effective_state(initiative, now)
         initiative.closed_at = initiative.support_closes_at
         _event(initiative, EventKind.EXPIRED, None, supporters=initiative.support_count)
+        _audit(None, "initiative.expire", initiative, supporters=initiative.support_count)
     db.session.flush()
     return len(expired)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,6 +39,7 @@ from app.initiatives.models import (
     STATE_LABELS,
     EventKind,
     Initiative,
+    InitiativeState,
     ResponseKind,
 )
 from app.reference.seed import slugify
@@ -68,6 +70,7 @@ def _helpers() -> dict[str, Any]:
         "initiative_state_labels": STATE_LABELS,
         "response_labels": RESPONSE_LABELS,
         "initiative_lifecycle": lifecycle,
+        "initiative_version": services.version,
     }
 
 
@@ -124,6 +127,8 @@ def export() -> ResponseReturnValue:
         writer = csv.writer(buffer)
         writer.writerow(header)
         for item in queries.export_rows(filters, now):
+            # A rejected initiative's text was never made public: only its title is.
+            hidden = item.state is InitiativeState.REJECTED
             writer.writerow(
                 [
                     item.id,
@@ -132,11 +137,11 @@ def export() -> ResponseReturnValue:
                         _csv_safe(v)
                         for v in (
                             item.title,
-                            item.summary,
+                            "" if hidden else item.summary,
                             lifecycle.effective_state(item, now).value,
                             item.topic.slug,
                             item.community.slug if item.community else "",
-                            item.location,
+                            "" if hidden else item.location,
                             item.author.display_name,
                         )
                     ),
@@ -173,7 +178,9 @@ def export() -> ResponseReturnValue:
 @bp.get("/mine")
 @login_required
 def mine() -> ResponseReturnValue:
-    return render_template("initiatives/mine.html", initiatives=queries.by_author(_me()))
+    return render_template(
+        "initiatives/mine.html", initiatives=queries.by_author(_me()), now=utcnow()
+    )
 
 
 @bp.get("/moderation")
@@ -199,13 +206,19 @@ def _render_form(
         initiative=initiative,
         similar=similar,
         rules=rules.current(),
+        now=utcnow(),
     )
     return page, status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per hour", methods=["POST"])
+@limiter.limit(
+    "30 per hour",
+    methods=["POST"],
+    # Looking for similar initiatives saves nothing: it must never cost the typed text.
+    exempt_when=lambda: request.form.get("action") == "check",
+)
 def new() -> ResponseReturnValue:
     if not permissions.can_create(_me()):
         return render_template("initiatives/cannot_submit.html"), 403
@@ -235,7 +248,9 @@ def edit(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
     if not permissions.can_edit(_me(), initiative):
         abort(403)
-    form = InitiativeForm(obj=None if request.method == "POST" else _form_data(initiative))
+    form = InitiativeForm(
+        obj=None if request.method == "POST" else _FormData(initiative), current=initiative
+    )
     if request.method == "POST" and request.form.get("action") == "check":
         return _render_form(
             form, initiative, search.similar(form.title.data or "", exclude_id=initiative.id), 200
@@ -262,10 +277,6 @@ class _FormData:
         self.location = initiative.location
 
 
-def _form_data(initiative: Initiative) -> _FormData:
-    return _FormData(initiative)
-
-
 def _act(initiative_id: int, action: Any, message: str, **kwargs: Any) -> ResponseReturnValue:
     """Run a simple transition; 403 when it is not allowed now."""
     initiative = _load(initiative_id)
@@ -288,20 +299,43 @@ def submit(initiative_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<id:initiative_id>/withdraw")
+@bp.post("/<id:initiative_id>/unsubmit")
+@login_required
+def unsubmit(initiative_id: int) -> ResponseReturnValue:
+    return _act(
+        initiative_id,
+        services.unsubmit,
+        _("Taken back from moderation: it is a draft again, visible only to you."),
+    )
+
+
+def _confirmable(initiative_id: int, allowed: Any) -> Initiative:
+    """Load and check for an action that asks "are you sure?" first (it cannot be undone)."""
+    initiative = _load(initiative_id)
+    if not allowed(_me(), initiative):
+        abort(403)
+    return initiative
+
+
+@bp.route("/<id:initiative_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(initiative_id: int) -> ResponseReturnValue:
+    now = utcnow()
+    initiative = _confirmable(
+        initiative_id, lambda user, item: permissions.can_withdraw(user, item, now)
+    )
+    if request.method == "GET":
+        return render_template("initiatives/confirm_withdraw.html", initiative=initiative)
     return _act(initiative_id, services.withdraw, _("Your initiative has been withdrawn."))
 
 
-@bp.post("/<id:initiative_id>/delete")
+@bp.route("/<id:initiative_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(initiative_id: int) -> ResponseReturnValue:
-    initiative = _load(initiative_id)
-    try:
-        services.delete_draft(_me(), initiative)
-    except services.NotAllowed:
-        abort(403)
+    initiative = _confirmable(initiative_id, permissions.can_delete)
+    if request.method == "GET":
+        return render_template("initiatives/confirm_delete.html", initiative=initiative)
+    services.delete_draft(_me(), initiative)
     db.session.commit()
     flash(_("The draft has been deleted."), "success")
     return redirect(url_for("initiatives.mine"))
@@ -351,18 +385,43 @@ def unsupport(initiative_id: int) -> ResponseReturnValue:
 @login_required
 def publish(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    unit = request.form.get("unit", "")
     try:
         services.publish(
-            _me(), initiative, responsible_unit_id=int(unit) if unit.isdigit() else None
+            _me(),
+            initiative,
+            seen=request.form.get("seen", ""),
+            responsible_unit_id=_id_or_none(request.form.get("unit")),
         )
     except services.NotAllowed:
         abort(403)
     except services.InvalidChoice:
         abort(400)
+    except services.ChangedMeanwhile:
+        return _changed_meanwhile(initiative)
     db.session.commit()
     flash(_("Published: the initiative is open for support."), "success")
     return redirect(detail_url(initiative))
+
+
+def _id_or_none(value: str | None) -> int | None:
+    """A database id from a form field; anything else (², -1, 10**30, text) is 400."""
+    if not value:
+        return None
+    if not re.fullmatch(r"[0-9]{1,10}", value) or not 1 <= int(value) < 2**31:
+        abort(400)
+    return int(value)
+
+
+def _changed_meanwhile(initiative: Initiative) -> ResponseReturnValue:
+    db.session.rollback()
+    flash(
+        _(
+            "The author changed the initiative after you opened it. Read it again before you "
+            "decide."
+        ),
+        "warning",
+    )
+    return redirect(detail_url(initiative)), 303
 
 
 def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> ResponseReturnValue:
@@ -407,9 +466,20 @@ def reject(initiative_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _detail(initiative, 422, reject_form=form)
     try:
-        services.reject(_me(), initiative, reason_id=int(form.reason.data), note=form.note.data)
+        services.reject(
+            _me(),
+            initiative,
+            seen=request.form.get("seen", ""),
+            reason_id=int(form.reason.data),
+            note=form.note.data,
+        )
     except services.InvalidChoice:
         abort(400)
+    except services.NoteRequired:
+        form.note.errors = [_("Explain the reason in your own words.")]
+        return _detail(initiative, 422, reject_form=form)
+    except services.ChangedMeanwhile:
+        return _changed_meanwhile(initiative)
     db.session.commit()
     flash(_("The initiative will not be published. The author sees the reason."), "success")
     return redirect(detail_url(initiative))
@@ -434,7 +504,7 @@ def assign(initiative_id: int) -> ResponseReturnValue:
 @login_required
 def respond(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    if not permissions.can_respond(_me(), initiative):
+    if not permissions.can_respond(_me(), initiative, utcnow()):
         abort(403)
     form = RespondForm(prefix="respond")
     if not form.validate_on_submit():

@@ -25,7 +25,7 @@ def home() -> ResponseReturnValue:
     open_now = queries.list_page(
         queries.Filters(state=queries.StateFilter.OPEN, sort=queries.Sort.SUPPORTED), now, 3
     )
-    answered = queries.list_page(queries.Filters(state=queries.StateFilter.ANSWERED), now, 3)
+    answered = queries.recently_answered(3)
     return render_template("pages/home.html", open_now=open_now, answered=answered, now=now)
 
 

@@ -220,7 +220,7 @@ def test_adding_a_namesake_of_another_slug_numbers_the_slug(
         ({"name_sl": "   "}, "Enter the name in Slovenian."),
         ({"name_sl": "x" * 81}, "Use at most 80 characters."),
         ({"name_sl": "Okolje", "name_en": "y" * 81}, "Use at most 80 characters."),
-        ({"name_sl": "Oko\x00lje"}, "Remove the control characters from the name."),
+        ({"name_sl": "Oko\x07lje"}, "Remove the invisible control characters."),
         (
             {"name_sl": "PROMET IN CESTE"},
             "Another entry in this list already has this name: Promet in ceste.",
@@ -327,7 +327,7 @@ def test_saving_without_changes_records_nothing(
         ({}, "Enter the name in Slovenian."),
         ({"name_sl": " "}, "Enter the name in Slovenian."),
         ({"name_sl": "z" * 81}, "Use at most 80 characters."),
-        ({"name_sl": "Promet", "name_en": "\x1b[31m"}, "Remove the control characters"),
+        ({"name_sl": "Promet", "name_en": "\x1b[31m"}, "Remove the invisible control characters."),
         ({"name_sl": "okolje"}, "Another entry in this list already has this name: Okolje."),
         ({"name_sl": "Promet", "name_en": "ENVIRONMENT"}, "already has this name: Environment."),
     ],

@@ -64,7 +64,7 @@ def test_garbage_language_cookie_falls_back_to_slovenian(client: FlaskClient) ->
 
 @pytest.mark.usefixtures("ctx")
 @pytest.mark.parametrize(
-    ("language", "expected"), [("sl", "27. november 2026"), ("en", "November 27, 2026")]
+    ("language", "expected"), [("sl", "27. novembra 2026"), ("en", "November 27, 2026")]
 )
 def test_dates_are_formatted_in_the_visitors_language(
     app: Flask, language: str, expected: str
@@ -83,7 +83,7 @@ def test_timestamps_show_the_day_in_ljubljana(app: Flask) -> None:
 
     with app.test_request_context():
         # 23:30 UTC on 31 December is already 1 January in Ljubljana.
-        assert local_date(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "long") == "1. januar 2027"
+        assert local_date(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "long") == "1. januarja 2027"
 
 
 def _catalog(language: str):

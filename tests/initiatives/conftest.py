@@ -64,7 +64,8 @@ def make_initiative(
             if state is not _S.DRAFT:
                 initiative.state = _S.SUBMITTED
                 initiative.submitted_at = utcnow()
-            if state not in (_S.DRAFT, _S.SUBMITTED):
+            # A rejected one was never published: it goes no further than moderation.
+            if state not in (_S.DRAFT, _S.SUBMITTED, _S.REJECTED):
                 current = rules.current()
                 initiative.state = _S.PUBLISHED
                 initiative.published_at = utcnow() - timedelta(days=1)
@@ -75,6 +76,8 @@ def make_initiative(
                 services.support(db.session.get(User, supporter_id), initiative)  # type: ignore[arg-type]
             if state not in (_S.DRAFT, _S.SUBMITTED, _S.PUBLISHED):
                 initiative.state = state
+                if state is _S.REJECTED:
+                    initiative.closed_at = utcnow()
             for name, value in fields.items():
                 setattr(initiative, name, value)
             db.session.commit()

@@ -48,6 +48,8 @@ MATRIX = {
     ("can_view", _S.SUBMITTED):          (T, F, F, T, F, F, T, F),
     ("can_view", _S.PUBLISHED):          (T, T, T, T, T, T, T, T),
     ("can_view", _S.REJECTED):           (T, T, T, T, T, T, T, T),
+    ("can_unsubmit", _S.SUBMITTED):      (T, F, F, F, F, F, F, F),
+    ("can_unsubmit", _S.DRAFT):          (F, F, F, F, F, F, F, F),
     ("can_view_body", _S.REJECTED):      (T, F, F, T, F, F, T, F),
     ("can_edit", _S.DRAFT):              (T, F, F, F, F, F, F, F),
     ("can_edit", _S.SUBMITTED):          (T, F, F, T, F, F, T, F),
@@ -59,11 +61,9 @@ MATRIX = {
     ("can_delete", _S.SUBMITTED):        (F, F, F, F, F, F, F, F),
     ("can_moderate", _S.SUBMITTED):      (F, F, F, T, F, F, T, F),
     ("can_moderate", _S.PUBLISHED):      (F, F, F, F, F, F, F, F),
-    ("can_respond", _S.PUBLISHED):       (F, F, F, F, T, F, T, F),
-    ("can_respond", _S.AWAITING_RESPONSE): (F, F, F, F, T, F, T, F),
-    ("can_respond", _S.ANSWERED):        (F, F, F, F, F, F, F, F),
     ("can_report_progress", _S.ANSWERED): (F, F, F, F, T, F, T, F),
-    ("can_assign_unit", _S.SUBMITTED):   (F, F, F, T, T, T, T, F),
+    ("can_assign_unit", _S.SUBMITTED):   (F, F, F, T, F, F, T, F),
+    ("can_assign_unit", _S.PUBLISHED):   (F, F, F, T, T, F, T, F),
     ("can_assign_unit", _S.ANSWERED):    (F, F, F, F, F, F, F, F),
     ("can_manage_attachments", _S.DRAFT): (T, F, F, F, F, F, F, F),
     ("can_manage_attachments", _S.PUBLISHED): (F, F, F, F, F, F, F, F),
@@ -73,11 +73,14 @@ TIMED = {
     ("can_support", _S.AWAITING_RESPONSE): (F, T, F, T, T, T, T, F),
     ("can_support", _S.ANSWERED):        (F, F, F, F, F, F, F, F),
     ("can_support", _S.SUBMITTED):       (F, F, F, F, F, F, F, F),
-    ("can_withdraw", _S.SUBMITTED):      (T, F, F, F, F, F, F, F),
+    ("can_withdraw", _S.SUBMITTED):      (F, F, F, F, F, F, F, F),
     ("can_withdraw", _S.PUBLISHED):      (T, F, F, F, F, F, F, F),
     ("can_withdraw", _S.AWAITING_RESPONSE): (F, F, F, F, F, F, F, F),
     ("can_withdraw_support", _S.PUBLISHED): (T, T, T, T, T, T, T, F),
     ("can_withdraw_support", _S.EXPIRED): (F, F, F, F, F, F, F, F),
+    ("can_respond", _S.PUBLISHED):       (F, F, F, F, T, F, T, F),
+    ("can_respond", _S.AWAITING_RESPONSE): (F, F, F, F, T, F, T, F),
+    ("can_respond", _S.ANSWERED):        (F, F, F, F, F, F, F, F),
 }  # fmt: skip
 
 
@@ -106,7 +109,9 @@ def test_matrix_in_time(permission: str, state: _S, who: str, expected: bool) ->
 
 
 @pytest.mark.usefixtures("ctx")
-@pytest.mark.parametrize("permission", ["can_support", "can_withdraw", "can_withdraw_support"])
+@pytest.mark.parametrize(
+    "permission", ["can_support", "can_withdraw", "can_withdraw_support", "can_respond"]
+)
 def test_nothing_after_the_deadline(permission: str) -> None:
     item = initiative(_S.PUBLISHED)
     after = NOW + timedelta(days=11)
@@ -118,4 +123,15 @@ def test_nothing_after_the_deadline(permission: str) -> None:
 @pytest.mark.usefixtures("ctx")
 def test_any_official_answers_while_no_unit_is_chosen() -> None:
     item = initiative(_S.AWAITING_RESPONSE, responsible_unit_id=None)
-    assert permissions.can_respond(account(OTHER_UNIT), item)
+    assert permissions.can_respond(account(OTHER_UNIT), item, NOW)
+    assert permissions.can_assign_unit(account(OTHER_UNIT), item)
+
+
+@pytest.mark.usefixtures("ctx")
+def test_withdrawn_before_publication_stays_private() -> None:
+    never_published = initiative(_S.WITHDRAWN, published_at=None)
+    assert permissions.can_view(account(AUTHOR), never_published)
+    assert not permissions.can_view(account(RESIDENT), never_published)
+    assert not permissions.can_view(None, never_published)
+    published_once = initiative(_S.WITHDRAWN, published_at=NOW - timedelta(days=3))
+    assert permissions.can_view(None, published_once)

@@ -103,6 +103,14 @@ class TestWriting:
                 topic_id=topic().id, community_id=None, location=None,
             )  # fmt: skip
 
+    def test_a_submitted_one_is_taken_back_to_a_draft_not_withdrawn(self, make_initiative) -> None:
+        item = initiative(make_initiative, _S.SUBMITTED)
+        with pytest.raises(services.NotAllowed):
+            services.withdraw(item.author, item)
+        services.unsubmit(item.author, item)
+        assert item.state is _S.DRAFT
+        assert item.submitted_at is None
+
     def test_submit_then_edit_while_waiting(self, make_initiative) -> None:
         item = initiative(make_initiative, _S.DRAFT)
         services.submit(item.author, item)
@@ -137,7 +145,7 @@ class TestModeration:
         rules.save(None, rules.Rules(threshold=50, support_days=30, response_days=20))
         item = initiative(make_initiative, _S.SUBMITTED)
         moderator = user(make_user, roles=[(Role.MODERATOR, None)])
-        services.publish(moderator, item)
+        services.publish(moderator, item, seen=services.version(item))
         assert item.state is _S.PUBLISHED
         assert item.threshold == 50
         assert item.support_closes_at is not None
@@ -155,7 +163,10 @@ class TestModeration:
         moderator = user(make_user, roles=[(Role.MODERATOR, None)])
         reason = db.session.scalar(sa.select(RejectionReason).filter_by(slug="duplicate"))
         assert reason is not None
-        services.reject(moderator, item, reason_id=reason.id, note="  Glej pobudo št. 3. ")
+        services.reject(
+            moderator, item, seen=services.version(item), reason_id=reason.id,
+            note="  Glej pobudo št. 3. ",
+        )  # fmt: skip
         assert item.state is _S.REJECTED
         assert item.rejection_note == "Glej pobudo št. 3."
         assert "initiative.reject" in actions()
@@ -168,14 +179,54 @@ class TestModeration:
         reason.is_active = False
         for reason_id in (reason.id, 99999):
             with pytest.raises(services.InvalidChoice):
-                services.reject(moderator, item, reason_id=reason_id, note=None)
+                services.reject(
+                    moderator, item, seen=services.version(item), reason_id=reason_id, note=None
+                )
         assert item.state is _S.SUBMITTED
+
+    def test_a_text_changed_after_the_moderator_looked_is_not_published(
+        self, make_initiative, make_user
+    ) -> None:
+        item = initiative(make_initiative, _S.SUBMITTED)
+        moderator = user(make_user, roles=[(Role.MODERATOR, None)])
+        seen = services.version(item)
+        services.update(
+            item.author, item, title="Zamenjan naslov", summary="s", body="b",
+            topic_id=topic().id, community_id=None, location=None,
+        )  # fmt: skip
+        with pytest.raises(services.ChangedMeanwhile):
+            services.publish(moderator, item, seen=seen)
+        assert item.state is _S.SUBMITTED
+        services.publish(moderator, item, seen=services.version(item))
+        assert item.state is _S.PUBLISHED
+
+    def test_the_reason_other_needs_words(self, make_initiative, make_user) -> None:
+        item = initiative(make_initiative, _S.SUBMITTED)
+        moderator = user(make_user, roles=[(Role.MODERATOR, None)])
+        other = db.session.scalar(sa.select(RejectionReason).filter_by(slug="other"))
+        assert other is not None
+        with pytest.raises(services.NoteRequired):
+            services.reject(
+                moderator, item, seen=services.version(item), reason_id=other.id, note=" "
+            )
+
+    def test_a_moderators_correction_of_a_published_text_is_public(
+        self, make_initiative, make_user
+    ) -> None:
+        item = initiative(make_initiative, _S.PUBLISHED)
+        moderator = user(make_user, roles=[(Role.MODERATOR, None)])
+        services.update(
+            moderator, item, title=item.title, summary="Brez osebnih podatkov.", body="b",
+            topic_id=topic().id, community_id=None, location=None,
+        )  # fmt: skip
+        assert events(item)[-1] is EventKind.EDITED
+        assert "initiative.edit" in actions()
 
     def test_a_moderator_cannot_moderate_their_own(self, make_initiative, make_user) -> None:
         moderator_id = make_user(roles=[(Role.MODERATOR, None)])
         item = initiative(make_initiative, _S.SUBMITTED, author_id=moderator_id)
         with pytest.raises(services.NotAllowed):
-            services.publish(item.author, item)
+            services.publish(item.author, item, seen=services.version(item))
 
     @pytest.mark.parametrize("state", [_S.DRAFT, _S.PUBLISHED, _S.REJECTED])
     def test_only_submitted_initiatives_are_moderated(
@@ -184,7 +235,7 @@ class TestModeration:
         item = initiative(make_initiative, state)
         moderator = user(make_user, roles=[(Role.MODERATOR, None)])
         with pytest.raises(services.NotAllowed):
-            services.publish(moderator, item)
+            services.publish(moderator, item, seen=services.version(item))
 
 
 class TestSupport:
@@ -265,6 +316,17 @@ class TestSupport:
 
 
 class TestClock:
+    def test_every_transition_is_audited(self, make_initiative, make_user) -> None:
+        item = initiative(make_initiative, _S.DRAFT)
+        services.submit(item.author, item)
+        moderator = user(make_user, roles=[(Role.MODERATOR, None)])
+        services.publish(moderator, item, seen=services.version(item))
+        item.threshold = 1
+        services.support(user(make_user), item)
+        assert [a for a in actions() if a.startswith("initiative.")] == [
+            "initiative.submit", "initiative.publish", "initiative.threshold_reached",
+        ]  # fmt: skip
+
     def test_close_expired_writes_what_the_pages_already_show(self, make_initiative) -> None:
         item = initiative(make_initiative, supporters=1, threshold=5)
         reached = initiative(make_initiative, supporters=2, threshold=2, title="Druga")
@@ -273,6 +335,7 @@ class TestClock:
         assert item.state is _S.EXPIRED
         assert reached.state is _S.AWAITING_RESPONSE  # past the threshold: not expired
         assert events(item)[-1] is EventKind.EXPIRED
+        assert actions()[-1] == "initiative.expire"
         assert services.close_expired(now=later) == 0
 
     def test_overdue_response(self, make_initiative) -> None:
@@ -331,6 +394,18 @@ class TestMunicipality:
         )
         assert "initiative.assign" in actions()
 
+    def test_an_expired_initiative_cannot_be_answered(self, make_initiative, make_user) -> None:
+        item = initiative(make_initiative, supporters=1, threshold=5)
+        item.support_closes_at = utcnow() - timedelta(minutes=1)  # the cron job has not run
+        with pytest.raises(services.NotAllowed):
+            services.respond(self._official(make_user), item, kind=ResponseKind.ACCEPTED, text="x")
+
+    def test_another_units_official_cannot_take_it_over(self, make_initiative, make_user) -> None:
+        item = initiative(make_initiative, supporters=1, threshold=1)
+        services.assign_unit(self._official(make_user, "UOP"), item, unit_id=_unit_id("UOP"))
+        with pytest.raises(services.NotAllowed):
+            services.assign_unit(self._official(make_user, "UDD"), item, unit_id=_unit_id("UDD"))
+
     def test_residents_cannot_respond(self, make_initiative, make_user) -> None:
         item = initiative(make_initiative, supporters=1, threshold=1)
         with pytest.raises(services.NotAllowed):
@@ -343,3 +418,30 @@ def _unit_id(code: str) -> int:
     unit_id = db.session.scalar(sa.select(OrgUnit.id).filter_by(code=code))
     assert unit_id is not None
     return unit_id
+
+
+class TestPrivacy:
+    def test_my_data_lists_my_initiatives_and_supports(self, make_initiative, make_user) -> None:
+        resident = user(make_user)
+        mine = initiative(make_initiative, _S.DRAFT, author_id=resident.id, title="Moja")
+        other = initiative(make_initiative, title="Tuja")
+        services.support(resident, other)
+        data = auth_services.export_data(resident)
+        assert [i["title"] for i in data["initiatives"]] == ["Moja"]
+        assert data["initiatives"][0]["state"] == "draft"
+        assert [s["title"] for s in data["supports"]] == ["Tuja"]
+        assert mine.id == data["initiatives"][0]["id"]
+
+    def test_deleting_the_account_deletes_what_was_never_public(
+        self, make_initiative, make_user
+    ) -> None:
+        resident = user(make_user)
+        draft = initiative(make_initiative, _S.DRAFT, author_id=resident.id).id
+        waiting = initiative(make_initiative, _S.SUBMITTED, author_id=resident.id).id
+        public = initiative(make_initiative, _S.PUBLISHED, author_id=resident.id).id
+        auth_services.delete_account(resident)
+        assert db.session.get(Initiative, draft) is None
+        assert db.session.get(Initiative, waiting) is None
+        kept = db.session.get(Initiative, public)
+        assert kept is not None
+        assert kept.author.pseudonym is None

@@ -261,8 +261,37 @@ class TestWriting:
         assert client.post(f"/initiatives/{item}/submit").status_code == 302
         assert _get(app, item).state is _S.SUBMITTED
         assert client.post(f"/initiatives/{item}/submit").status_code == 403
-        assert client.post(f"/initiatives/{item}/withdraw").status_code == 302
-        assert _get(app, item).state is _S.WITHDRAWN
+        # Waiting for moderation it can only go back to a draft: a withdrawal would make a
+        # text public that no moderator has seen.
+        assert client.post(f"/initiatives/{item}/withdraw").status_code == 403
+        assert client.post(f"/initiatives/{item}/unsubmit").status_code == 302
+        assert _get(app, item).state is _S.DRAFT
+
+    def test_withdraw_and_delete_ask_first(
+        self, app: Flask, client: FlaskClient, resident: int, make_initiative
+    ) -> None:
+        published = make_initiative(author_id=resident)
+        page = client.get(f"/initiatives/{published}/withdraw").get_data(as_text=True)
+        assert "Želite umakniti pobudo?" in page
+        assert _get(app, published).state is _S.PUBLISHED
+        assert client.post(f"/initiatives/{published}/withdraw").status_code == 302
+        assert _get(app, published).state is _S.WITHDRAWN
+        draft = make_initiative(_S.DRAFT, author_id=resident)
+        assert "Želite izbrisati osnutek?" in client.get(f"/initiatives/{draft}/delete").get_data(
+            as_text=True
+        )
+        assert client.post(f"/initiatives/{draft}/delete").status_code == 302
+        assert _count(app) == 1
+
+    def test_a_withdrawn_submission_never_becomes_public(
+        self, app: Flask, client: FlaskClient, resident: int, make_initiative
+    ) -> None:
+        item = make_initiative(_S.SUBMITTED, author_id=resident, title="Nikoli moderirano")
+        client.post(f"/initiatives/{item}/unsubmit")
+        anonymous = app.test_client()
+        assert anonymous.get(f"/initiatives/{item}").status_code == 404
+        for url in ("/initiatives/?state=withdrawn", "/initiatives/export.csv?state=withdrawn"):
+            assert "Nikoli moderirano" not in anonymous.get(url).get_data(as_text=True)
 
     def test_others_cannot_touch_a_draft(
         self, app: Flask, client: FlaskClient, resident: int, make_initiative
@@ -330,7 +359,8 @@ class TestModerationAndResponse:
     ) -> None:
         login(client, make_user(roles=[(Role.MODERATOR, None)]))
         first, second = make_initiative(_S.SUBMITTED), make_initiative(_S.SUBMITTED)
-        assert client.post(f"/initiatives/{first}/publish").status_code == 302
+        seen = _get(app, first).updated_at.isoformat()
+        assert client.post(f"/initiatives/{first}/publish", data={"seen": seen}).status_code == 302
         assert _get(app, first).state is _S.PUBLISHED
         response = client.post(f"/initiatives/{second}/reject", data={"reject-reason": ""})
         assert response.status_code == 422
@@ -339,7 +369,11 @@ class TestModerationAndResponse:
             reason = db.session.scalar(sa.select(RejectionReason.id).filter_by(slug="unclear"))
         client.post(
             f"/initiatives/{second}/reject",
-            data={"reject-reason": str(reason), "reject-note": "Premalo podrobno."},
+            data={
+                "seen": _get(app, second).updated_at.isoformat(),
+                "reject-reason": str(reason),
+                "reject-note": "Premalo podrobno.",
+            },
         )
         assert _get(app, second).state is _S.REJECTED
 
@@ -397,3 +431,88 @@ def count_queries(app: Flask) -> Callable[[], Iterator[list[str]]]:
             sa.event.remove(engine, "before_cursor_execute", listener)
 
     return _count
+
+
+class TestReviewFindings:
+    """Cases a review of the feature found; each stays fixed."""
+
+    @pytest.mark.parametrize(
+        "query",
+        ["topic=%00", "community=a%00b", "page=%C2%B2", "q=%00"],
+    )
+    def test_odd_query_strings_are_400_not_500(
+        self, client: FlaskClient, reference, query: str
+    ) -> None:
+        for path in ("/initiatives/", "/initiatives/export.csv"):
+            assert client.get(f"{path}?{query}").status_code == 400
+
+    @pytest.mark.parametrize("field", ["title", "body", "location"])
+    def test_invisible_characters_in_a_form_are_refused(
+        self, app: Flask, client: FlaskClient, resident: int, reference, field: str
+    ) -> None:
+        data = TestWriting()._form(app, **{field: "pre\x07kinjeno"})
+        response = client.post("/initiatives/new", data=data)
+        assert response.status_code == 422
+        assert "Odstranite nevidne kontrolne znake." in response.get_data(as_text=True)
+        assert client.post("/initiatives/new", data={**data, field: "x\x00y"}).status_code == 400
+        assert _count(app) == 0
+
+    @pytest.mark.parametrize("unit", ["\u00b2", "-1", "99999999999999999999", "abc"])
+    def test_a_bad_unit_on_publish_is_400(
+        self, app: Flask, client: FlaskClient, make_user, login, make_initiative, unit: str
+    ) -> None:
+        login(client, make_user(roles=[(Role.MODERATOR, None)]))
+        item = make_initiative(_S.SUBMITTED)
+        seen = _get(app, item).updated_at.isoformat()
+        response = client.post(f"/initiatives/{item}/publish", data={"seen": seen, "unit": unit})
+        assert response.status_code == 400
+        assert _get(app, item).state is _S.SUBMITTED
+
+    def test_publishing_a_text_changed_meanwhile_asks_to_read_again(
+        self, app: Flask, client: FlaskClient, make_user, login, make_initiative
+    ) -> None:
+        login(client, make_user(roles=[(Role.MODERATOR, None)]))
+        item = make_initiative(_S.SUBMITTED)
+        response = client.post(f"/initiatives/{item}/publish", data={"seen": "an older version"})
+        assert response.status_code == 303
+        assert _get(app, item).state is _S.SUBMITTED
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "preberite znova" in page
+
+    def test_a_rejected_initiatives_text_is_not_exported_or_searchable(
+        self, app: Flask, client: FlaskClient, make_initiative
+    ) -> None:
+        with app.app_context():
+            reason_id = db.session.scalar(sa.select(RejectionReason.id).filter_by(slug="duplicate"))
+        make_initiative(
+            _S.REJECTED,
+            title="Zavrnjena",
+            body="skrivnostnobesedilo",
+            rejection_reason_id=reason_id,
+        )
+        found = client.get("/initiatives/?state=rejected&q=skrivnostnobesedilo")
+        assert "Zavrnjena" not in found.get_data(as_text=True)
+        rows = list(
+            csv.DictReader(
+                io.StringIO(
+                    client.get("/initiatives/export.csv?state=rejected")
+                    .get_data(as_text=True)
+                    .lstrip("\ufeff")
+                )
+            )
+        )
+        assert rows[0]["title"] == "Zavrnjena"
+        assert rows[0]["summary"] == ""
+        assert rows[0]["location"] == ""
+
+    def test_lists_are_in_slovenian_alphabetical_order(
+        self, client: FlaskClient, reference
+    ) -> None:
+        page = client.get("/initiatives/").get_data(as_text=True)
+        assert page.index(">Center<") < page.index(">Čirče<") < page.index(">Golnik<")
+
+    def test_similar_list_keeps_focus_on_its_place(
+        self, app: Flask, client: FlaskClient, resident: int, reference
+    ) -> None:
+        page = client.get("/initiatives/new").get_data(as_text=True)
+        assert 'formaction="/initiatives/new#similar-title"' in page

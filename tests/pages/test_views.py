@@ -37,7 +37,7 @@ def test_page_in_both_languages(
 
 def test_statement_names_its_date_and_the_organisation(client: FlaskClient) -> None:
     page = client.get("/accessibility").get_data(as_text=True)
-    assert "27. november 2026" in page
+    assert "27. novembra 2026" in page
     assert "Mestna občina Kranj" in page
     assert "delno skladno" in page
 
