@@ -11,6 +11,7 @@ from app.auth import pseudonyms
 from app.auth.models import Role, RoleGrant, User
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.pages.models import AccessibilityFeedback
 from app.reference.services import ReferenceModel, sort_key
 
 PAGE_SIZE = 50
@@ -63,3 +64,17 @@ def reference_items(model: ReferenceModel) -> list[Any]:
     # Sorted here, not in SQL: the database's collation may well not be Slovenian.
     rows = db.session.scalars(sa.select(model))
     return sorted(rows, key=lambda item: (not item.is_active, sort_key(item.name_sl)))
+
+
+def feedback(*, page: int = 1) -> tuple[list[AccessibilityFeedback], int]:
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(AccessibilityFeedback)) or 0
+    rows = db.session.scalars(
+        sa.select(AccessibilityFeedback)
+        .order_by(
+            AccessibilityFeedback.handled_at.is_not(None),
+            AccessibilityFeedback.created_at.desc(),
+        )
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return list(rows), int(total)

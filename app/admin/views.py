@@ -16,6 +16,8 @@ from app.auth.models import ROLE_LABELS, Role, RoleGrant, User
 from app.council.models import Person
 from app.extensions import db
 from app.org.models import OrgUnit
+from app.pages import services as page_services
+from app.pages.models import AccessibilityFeedback
 
 
 def _actor() -> User:
@@ -171,3 +173,27 @@ def audit() -> ResponseReturnValue:
         page_size=queries.PAGE_SIZE,
         actors=queries.actor_names(entries),
     )
+
+
+@bp.get("/feedback")
+@permissions.role_required(permissions.can_manage_roles)
+def feedback() -> ResponseReturnValue:
+    """Messages from the accessibility statement's form, the unhandled first."""
+    entries, total = queries.feedback(page=_page())
+    return render_template(
+        "admin/feedback.html",
+        entries=entries,
+        total=total,
+        page=_page(),
+        page_size=queries.PAGE_SIZE,
+    )
+
+
+@bp.post("/feedback/<id:feedback_id>/handled")
+@permissions.role_required(permissions.can_manage_roles)
+def feedback_handled(feedback_id: int) -> ResponseReturnValue:
+    message = db.get_or_404(AccessibilityFeedback, feedback_id)
+    page_services.mark_handled(_actor().id, message)
+    db.session.commit()
+    flash(_("Marked as handled."), "success")
+    return redirect(url_for("admin.feedback"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.core.models import record
+from app.core.time import utcnow
 from app.extensions import db
 from app.pages.models import AccessibilityFeedback
 
@@ -24,3 +26,11 @@ def record_feedback(
     db.session.add(feedback)
     db.session.flush()
     return feedback
+
+
+def mark_handled(actor_id: int, feedback: AccessibilityFeedback) -> None:
+    """Record that the message was answered or dealt with (audited: it is an official act)."""
+    if feedback.handled_at is None:
+        feedback.handled_at = utcnow()
+        record(actor_id, "feedback.handle", "accessibility_feedback", feedback.id)
+    db.session.flush()

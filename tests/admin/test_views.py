@@ -200,3 +200,31 @@ def test_an_official_cannot_verify_themself(
     login(client, official)
     response = client.post(f"/admin/users/{official}/residency", data={"verified": "yes"})
     assert response.status_code == 403
+
+
+def test_accessibility_feedback_is_read_and_handled(
+    app: Flask, client: FlaskClient, admin: int
+) -> None:
+    anonymous = app.test_client()
+    anonymous.post("/accessibility", data={"message": "Gumb za iskanje nima oznake."})
+    page = client.get("/admin/feedback").get_data(as_text=True)
+    assert "Gumb za iskanje nima oznake." in page
+    from app.pages.models import AccessibilityFeedback
+
+    with app.app_context():
+        feedback_id = db.session.scalar(sa.select(AccessibilityFeedback.id))
+    assert client.post(f"/admin/feedback/{feedback_id}/handled").status_code == 302
+    with app.app_context():
+        handled = db.session.get(AccessibilityFeedback, feedback_id)
+        assert handled is not None
+        assert handled.handled_at is not None
+        assert (
+            db.session.scalar(sa.select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(1))
+            == "feedback.handle"
+        )
+
+
+def test_only_administrators_read_feedback(client: FlaskClient, make_user, login) -> None:
+    login(client, make_user(roles=[(Role.OFFICIAL, "KZ")]))
+    assert client.get("/admin/feedback").status_code == 403
+    assert client.post("/admin/feedback/1/handled").status_code == 403

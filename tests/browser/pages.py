@@ -59,6 +59,7 @@ PAGES: list[Page] = [
     Page("admin-users", "/admin/users", as_role="administrator"),
     Page("admin-user", "/admin/users/1", as_role="administrator"),
     Page("admin-audit", "/admin/audit", as_role="administrator"),
+    Page("admin-feedback", "/admin/feedback", as_role="administrator"),
     Page("official-user", "/admin/users/1", as_role="official"),
     # Reference data and initiative rules (item 1 of each list is from the seed)
     Page("admin-topics", "/admin/topics", as_role="administrator"),
