@@ -17,6 +17,13 @@ from app.reference.services import ReferenceModel, sort_key
 PAGE_SIZE = 50
 
 
+def _paged(query: sa.Select[Any], page: int) -> tuple[list[Any], int]:
+    """One page of an ordered select, and the total it pages through."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return list(rows), int(total)
+
+
 def users(*, search: str = "", role: Role | None = None, page: int = 1) -> tuple[list[User], int]:
     """Accounts matching a name and a role, newest first, one page; and the total count."""
     query = sa.select(User).where(User.deleted_at.is_(None))
@@ -25,28 +32,17 @@ def users(*, search: str = "", role: Role | None = None, page: int = 1) -> tuple
         query = query.where(User.pseudonym_key.contains(folded, autoescape=True))
     if role is not None:
         query = query.where(User.role_grants.any(RoleGrant.role == role))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
+    return _paged(
         query.options(
             selectinload(User.role_grants).selectinload(RoleGrant.org_unit),
             selectinload(User.role_grants).selectinload(RoleGrant.person),
-        )
-        .order_by(User.created_at.desc(), User.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        ).order_by(User.created_at.desc(), User.id.desc()),
+        page,
     )
-    return list(rows), int(total)
 
 
 def audit_entries(*, page: int = 1) -> tuple[list[AuditEntry], int]:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) or 0
-    rows = db.session.scalars(
-        sa.select(AuditEntry)
-        .order_by(AuditEntry.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    return list(rows), int(total)
+    return _paged(sa.select(AuditEntry).order_by(AuditEntry.id.desc()), page)
 
 
 def actor_names(entries: list[AuditEntry]) -> dict[int, str]:
@@ -67,14 +63,11 @@ def reference_items(model: ReferenceModel) -> list[Any]:
 
 
 def feedback(*, page: int = 1) -> tuple[list[AccessibilityFeedback], int]:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(AccessibilityFeedback)) or 0
-    rows = db.session.scalars(
-        sa.select(AccessibilityFeedback)
-        .order_by(
+    """The unhandled first, newest first."""
+    return _paged(
+        sa.select(AccessibilityFeedback).order_by(
             AccessibilityFeedback.handled_at.is_not(None),
             AccessibilityFeedback.created_at.desc(),
-        )
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        ),
+        page,
     )
-    return list(rows), int(total)

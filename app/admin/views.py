@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -165,14 +167,7 @@ def residency(user_id: int) -> ResponseReturnValue:
 @permissions.role_required(permissions.can_manage_roles)
 def audit() -> ResponseReturnValue:
     entries, total = queries.audit_entries(page=_page())
-    return render_template(
-        "admin/audit.html",
-        entries=entries,
-        total=total,
-        page=_page(),
-        page_size=queries.PAGE_SIZE,
-        actors=queries.actor_names(entries),
-    )
+    return _paged_page("admin/audit.html", entries, total, actors=queries.actor_names(entries))
 
 
 @bp.get("/feedback")
@@ -180,12 +175,17 @@ def audit() -> ResponseReturnValue:
 def feedback() -> ResponseReturnValue:
     """Messages from the accessibility statement's form, the unhandled first."""
     entries, total = queries.feedback(page=_page())
+    return _paged_page("admin/feedback.html", entries, total)
+
+
+def _paged_page(template: str, entries: list[Any], total: int, **context: Any) -> str:
     return render_template(
-        "admin/feedback.html",
+        template,
         entries=entries,
         total=total,
         page=_page(),
         page_size=queries.PAGE_SIZE,
+        **context,
     )
 
 
