@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
+
+#: Environment variable naming the instance folder (``instance/`` beside ``app/`` if unset).
+INSTANCE_PATH_VARIABLE = "FLASK_INSTANCE_PATH"
+
+
+def _instance_path() -> str | None:
+    # Read before the configuration exists: the instance folder is where that comes from.
+    # The tests point it at a temporary folder, so that what `make demo` wrote into the
+    # checkout's instance/ (secrets, a database) can never leak into a test run.
+    path = os.environ.get(INSTANCE_PATH_VARIABLE)
+    return os.path.abspath(path) if path else None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
+        instance_path=_instance_path(),
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",

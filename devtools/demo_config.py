@@ -27,24 +27,36 @@ MAIL_BACKEND = "console"
 """
 
 
+def _existing_secrets(config: Path, clients: Path) -> dict[str, str] | None:
+    """The secrets of an earlier run, so that changing the ports keeps accounts and sessions."""
+    if not (config.exists() and clients.exists()):
+        return None
+    values: dict[str, object] = {}
+    exec(config.read_text(encoding="utf-8"), values)  # noqa: S102  (our own file, see TEMPLATE)
+    registrations = json.loads(clients.read_text(encoding="utf-8"))
+    return {
+        "secret": str(values["SECRET_KEY"]),
+        "pepper": str(values["SUBJECT_PEPPER"]),
+        "client_secret": str(registrations[0]["client_secret"]),
+    }
+
+
 def main(config_path: str, clients_path: str, host: str, port: str, oidc_port: str) -> None:
+    """Write both files; on a later run keep the secrets and change only the addresses."""
     config = Path(config_path)
     clients = Path(clients_path)
-    if config.exists() and clients.exists():
-        return
+    secrets_ = _existing_secrets(config, clients) or {
+        "secret": secrets.token_hex(32),
+        "pepper": secrets.token_hex(32),
+        "client_secret": secrets.token_urlsafe(32),
+    }
+    text = TEMPLATE.format(**secrets_, host=host, port=port, oidc_port=oidc_port)
+    if config.exists() and config.read_text(encoding="utf-8") == text:
+        return  # nothing changed
+    fresh = not config.exists()
     config.parent.mkdir(parents=True, exist_ok=True)
-    client_secret = secrets.token_urlsafe(32)
-    config.write_text(
-        TEMPLATE.format(
-            secret=secrets.token_hex(32),
-            pepper=secrets.token_hex(32),
-            client_secret=client_secret,
-            host=host,
-            port=port,
-            oidc_port=oidc_port,
-        ),
-        encoding="utf-8",
-    )
+    config.write_text(text, encoding="utf-8")
+    client_secret = secrets_["client_secret"]
     public = f"http://{host}:{port}"
     registration = {
         "client_id": "glas-demo",
@@ -59,7 +71,10 @@ def main(config_path: str, clients_path: str, host: str, port: str, oidc_port: s
         "token_endpoint_auth_method": "client_secret_basic",
     }
     clients.write_text(json.dumps([registration], indent=2), encoding="utf-8")
-    print(f"Wrote {config} and {clients} with fresh random secrets.")
+    if fresh:
+        print(f"Wrote {config} and {clients} with fresh random secrets.")
+    else:
+        print(f"Updated {config} and {clients} for http://{host}:{port} (secrets kept).")
 
 
 if __name__ == "__main__":

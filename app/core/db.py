@@ -82,4 +82,15 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 @sa.event.listens_for(Engine, "begin")
 def _begin_sqlite(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A
+        # deferred BEGIN reads first and asks for the lock at the first write; if another
+        # request wrote in between, SQLite cannot wait (the read snapshot is stale) and fails
+        # at once with "database is locked" — a 500 for concurrent supporters. Serialising
+        # transactions costs little on the embedded default; PostgreSQL is for scale.
+        # A connection that will only read may say so (``READ_ONLY``) and not wait for writers.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+#: Execution option of a connection that never writes: on SQLite it does not take the write lock.
+READ_ONLY = "glas_read_only"

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField as _IntegerField
 from wtforms.validators import Length
+
+from app.core.text import has_direction_controls
+
+if TYPE_CHECKING:
+    # WTForms 3.2's choice, which types-WTForms does not know yet: a (value, label) pair
+    # to the type checker, as the stubs type choices.
+    class SelectChoice(NamedTuple):
+        value: Any
+        label: str
+
+else:
+    from wtforms import SelectChoice as SelectChoice  # re-exported for the forms of Glas
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -39,12 +52,48 @@ class Form(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
-            if isinstance(field.data, str) and _CONTROL.search(field.data) and not field.errors:
+            if not isinstance(field.data, str) or field.errors:
+                continue
+            if _CONTROL.search(field.data):
                 # Invisible characters have no place in residents' texts (and a NUL breaks
                 # PostgreSQL); line breaks and tabs are fine.
                 field.errors = [*field.errors, _l("Remove the invisible control characters.")]
                 valid = False
+            elif has_direction_controls(field.data):
+                field.errors = [
+                    *field.errors,
+                    _l("Remove the invisible characters that change the direction of the text."),
+                ]
+                valid = False
         return valid
+
+
+#: Whole numbers in forms have at most this many digits (counts, days, ids all fit).
+MAX_DIGITS = 15
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+class IntegerField(_IntegerField):
+    """WTForms' IntegerField for modest numbers: more than ``MAX_DIGITS`` digits is an error.
+
+    WTForms' ``NumberRange`` calls ``math.isnan`` on the value, which raises OverflowError
+    for an int too large for a float (a 500); a database column overflows much earlier.
+    Only ASCII digits count: ``int()`` would also take "²"-free Unicode digits like "٣".
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        if not raw:
+            self.data = None
+            return
+        self.data = None
+        if not _WHOLE_NUMBER.fullmatch(raw):
+            raise ValueError(self.gettext("Not a valid integer value."))
+        if len(raw.lstrip("+-")) > MAX_DIGITS:
+            raise ValueError(self.gettext("The number is too large."))
+        self.data = int(raw)
 
 
 def max_length(limit: int) -> Length:
@@ -59,6 +108,7 @@ WTFORMS_MESSAGES = (
     _l("This field is required."),
     _l("Invalid email address."),
     _l("Not a valid integer value."),
+    _l("The number is too large."),
     _l("Not a valid date value."),
     _l("Not a valid datetime value."),
     _l("Not a valid decimal value."),

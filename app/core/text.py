@@ -5,6 +5,19 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
+#: The characters that change the direction of text (marks, embeddings, overrides, isolates).
+#: Invisible, they can make "photo\u202egpj.exe" read as "photoexe.jpg", or turn a sentence
+#: around, so no text a person types may contain them: names, file names, initiatives,
+#: responses alike.
+DIRECTION_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def has_direction_controls(text: str) -> bool:
+    return not DIRECTION_CONTROLS.isdisjoint(text)
+
+
 # CommonMark without raw HTML: "<" in a text stays text. The sanitiser below is the real
 # guard; disabling HTML only keeps the output predictable.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, SessionTransaction, object_session
 from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
+from app.core.text import DIRECTION_CONTROLS
 from app.core.time import utcnow
 from app.extensions import db
 from app.initiatives import permissions
@@ -225,12 +226,7 @@ def _is_control(char: str) -> bool:
     # Cc are control characters (NUL breaks PostgreSQL text); the bidirectional overrides in
     # Cf can make "photo‮gpj.exe" display as "photoexe.jpg".
     category = unicodedata.category(char)
-    return category == "Cc" or char in _BIDI_CONTROLS
-
-
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+    return category == "Cc" or char in DIRECTION_CONTROLS
 
 
 def clean_filename(raw: str | None, kind: Kind) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from app import create_app
 from app.config import ConfigError
@@ -91,8 +93,12 @@ def test_loopback_issuer_may_use_http() -> None:
     assert app.config["OIDC_ISSUER"] == "http://127.0.0.1:9000"
 
 
-def _start_from_environment(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _start_from_environment(
+    env: dict[str, str], instance: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    if instance is not None:
+        clean["FLASK_INSTANCE_PATH"] = str(instance)
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
         cwd=ROOT,
@@ -106,11 +112,33 @@ def _start_from_environment(env: dict[str, str]) -> subprocess.CompletedProcess[
 
 def test_production_start_without_secret_key_names_the_variable(tmp_path) -> None:
     result = _start_from_environment(
-        {"FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+        {"FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, tmp_path / "instance"
     )
     assert result.returncode != 0
     assert "Glas cannot start: FLASK_SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_instance_folder_comes_from_the_environment(tmp_path) -> None:
+    # The same start as above succeeds once the named instance folder supplies the secrets:
+    # proof that FLASK_INSTANCE_PATH, not the checkout's instance/, is where config.py is read.
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        f"SECRET_KEY = {GOOD_SECRET!r}\nSUBJECT_PEPPER = {'p' * 40!r}\n"
+        "OIDC_ISSUER = 'https://eid.example.si'\nOIDC_CLIENT_ID = 'glas'\n"
+        "OIDC_CLIENT_SECRET = 'secret'\n"
+    )
+    result = _start_from_environment(
+        {"FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}, instance
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_suite_never_uses_the_checkouts_instance_folder(app: Flask) -> None:
+    # `make demo` writes secrets and a database into instance/: a test must not see them.
+    assert not Path(app.instance_path).is_relative_to(ROOT)
+    assert not Path(create_app({"TESTING": True}).instance_path).is_relative_to(ROOT)
 
 
 def test_production_start_from_environment_variables(tmp_path) -> None:
@@ -123,6 +151,6 @@ def test_production_start_from_environment_variables(tmp_path) -> None:
         "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
         "FLASK_MAIL_PORT": "2525",
     }
-    result = _start_from_environment(env)
+    result = _start_from_environment(env, tmp_path / "instance")
     assert result.returncode == 0, result.stderr
     assert "/healthz" in result.stdout

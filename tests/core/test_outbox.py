@@ -25,6 +25,7 @@ from flask_babel import gettext
 
 from app.core import mail
 from app.core.cli import run_worker
+from app.core.db import READ_ONLY
 from app.core.outbox import (
     MAX_ATTEMPTS,
     RETENTION,
@@ -73,7 +74,7 @@ def test_queued_mail_waits_for_the_commit(app: Flask, smtp: SMTPServer) -> None:
     # A worker in another process sees only committed rows: nothing yet.
     elsewhere = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
-        with elsewhere.connect() as connection:
+        with elsewhere.connect().execution_options(**{READ_ONLY: True}) as connection:
             count = sa.select(sa.func.count()).select_from(OutboxMessage.__table__)
             assert connection.scalar(count) == 0
     finally:

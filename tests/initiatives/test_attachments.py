@@ -648,8 +648,14 @@ def test_control_characters_never_reach_the_database(
     response = upload(as_author, draft, picture("PNG"), "a.png", description="The \x00crossing")
     assert response.status_code == 400
     assert rows(app, draft) == []
+    # A direction override is refused with a message, as in every other text a person types.
     response = upload(
-        as_author, draft, picture("PNG"), "a.png", description="The crossing\u202e\nat night"
+        as_author, draft, picture("PNG"), "a.png", description="The crossing\u202e at night"
+    )
+    assert response.status_code == 422
+    assert rows(app, draft) == []
+    response = upload(
+        as_author, draft, picture("PNG"), "a.png", description="The crossing\nat night"
     )
     assert response.status_code == 303
     assert rows(app, draft)[0]["description"] == "The crossing at night"
