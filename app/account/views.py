@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.account import bp
-from app.auth import permissions, services
+from app.auth import accounts, permissions, sessions
+from app.auth.current import login_required, signed_in_account
 from app.auth.forms import DeleteAccountForm, ProfileForm
-from app.auth.models import ROLE_LABELS, User
-from app.auth.views import save_profile
+from app.auth.models import ROLE_LABELS
 from app.core.i18n import remember_language
 from app.core.time import utcnow
 from app.extensions import db, limiter
+from app.initiatives import queries as initiative_queries
 
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+#: Supports listed on the page; the data download has them all.
+SUPPORTS_SHOWN = 50
 
 
 def _render(form: ProfileForm, status: int = 200) -> ResponseReturnValue:
-    user = _me()
+    user = signed_in_account()
+    supported, supported_total = initiative_queries.supported_by(user, SUPPORTS_SHOWN)
     page = render_template(
         "account/index.html",
         form=form,
@@ -32,7 +31,11 @@ def _render(form: ProfileForm, status: int = 200) -> ResponseReturnValue:
         role_labels=ROLE_LABELS,
         can_participate=permissions.can_participate(user),
         has_accepted_level=permissions.has_accepted_level(user),
-        sessions=services.active_sessions(user),
+        sessions=sessions.active_sessions(user),
+        initiatives=initiative_queries.by_author(user),
+        supported=supported,
+        supported_total=supported_total,
+        now=utcnow(),
     )
     return page, status
 
@@ -40,7 +43,7 @@ def _render(form: ProfileForm, status: int = 200) -> ResponseReturnValue:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    user = _me()
+    user = signed_in_account()
     return _render(ProfileForm(pseudonym=user.pseudonym, email=user.email, language=user.language))
 
 
@@ -48,15 +51,15 @@ def index() -> ResponseReturnValue:
 @login_required
 @limiter.limit("30 per hour", key_func=lambda: f"account:{current_user.id}")
 def update() -> ResponseReturnValue:
-    user = _me()
+    user = signed_in_account()
     form = ProfileForm()
-    if form.validate_on_submit() and save_profile(user, form):
+    if form.validate_on_submit() and form.save(user):
         db.session.commit()
         flash(_("Your account has been updated."), "success")
         response = redirect(url_for("account.index"))
         remember_language(response, user.language)
         return response
-    db.session.rollback()
+    db.session.rollback()  # the page shows what is saved, not what was refused
     return _render(form, 422)
 
 
@@ -64,10 +67,8 @@ def update() -> ResponseReturnValue:
 @login_required
 @limiter.limit("10 per hour")
 def download() -> ResponseReturnValue:
-    data = {"exported_at": utcnow().isoformat(), **services.export_data(_me())}
-    body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(
-        body,
+        accounts.export_json(signed_in_account()),
         mimetype="application/json",
         headers={
             "Content-Disposition": 'attachment; filename="glas-my-data.json"',
@@ -80,7 +81,7 @@ def download() -> ResponseReturnValue:
 @login_required
 @limiter.limit("10 per minute")
 def end_all_sessions() -> ResponseReturnValue:
-    services.end_all_sessions(_me(), "everywhere")
+    sessions.end_all_sessions(signed_in_account(), "everywhere")
     db.session.commit()
     session.clear()
     return redirect(url_for("auth.logged_out"))
@@ -92,8 +93,8 @@ def delete() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            services.delete_account(_me())
-        except services.LastAdministrator:
+            accounts.delete_account(signed_in_account())
+        except accounts.LastAdministrator:
             form.confirm.errors = [
                 _("You are the only administrator. Appoint another one before you go.")
             ]

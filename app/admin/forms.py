@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from wtforms import BooleanField, Field, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 
 from app.auth.models import ROLE_LABELS, Role
-from app.core.forms import Form
-from app.initiatives.rules import LIMITS
+from app.auth.residency import MAX_LENGTH as RESIDENCY_MAX_LENGTH
+from app.core.forms import Form, IntegerField, SelectChoice, max_length
+from app.initiatives.rules import LIMITS, Rules
 
 
 class GrantRoleForm(Form):
@@ -75,3 +76,36 @@ class RulesForm(Form):
     threshold = _rule_field(_l("Threshold (supporters needed)"), "threshold")
     support_days = _rule_field(_l("Support period (days)"), "support_days")
     response_days = _rule_field(_l("Response period (days)"), "response_days")
+
+    def rules(self) -> Rules:
+        """The rules entered, once the form has validated (every field is then a number)."""
+        threshold, support, response = (
+            self.threshold.data,
+            self.support_days.data,
+            self.response_days.data,
+        )
+        if threshold is None or support is None or response is None:
+            raise ValueError("the rules form was not validated")
+        return Rules(threshold=threshold, support_days=support, response_days=response)
+
+
+class ResidencyInstructionsForm(Form):
+    """How to have one's residence verified, in each language (limits from ``residency``)."""
+
+    text_sl = TextAreaField(
+        _l("In Slovenian"),
+        description=_l(
+            "Where to go, when, and what to bring. Markdown: **bold**, lists with “-”, links."
+        ),
+        validators=[
+            DataRequired(message=_l("Write the instructions in Slovenian.")),
+            max_length(RESIDENCY_MAX_LENGTH),
+        ],
+        render_kw={"maxlength": RESIDENCY_MAX_LENGTH},
+    )
+    text_en = TextAreaField(
+        _l("In English (optional)"),
+        description=_l("If empty, visitors who use Glas in English see the Slovenian text."),
+        validators=[Optional(), max_length(RESIDENCY_MAX_LENGTH)],
+        render_kw={"maxlength": RESIDENCY_MAX_LENGTH},
+    )

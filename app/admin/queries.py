@@ -9,22 +9,24 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import pseudonyms
 from app.auth.models import Role, RoleGrant, User
+from app.core import pagination
 from app.core.models import AuditEntry
+from app.core.pagination import Page
+from app.council.models import Person
 from app.extensions import db
+from app.org.models import OrgUnit
 from app.pages.models import AccessibilityFeedback
 from app.reference.services import ReferenceModel, sort_key
 
 PAGE_SIZE = 50
 
 
-def _paged(query: sa.Select[Any], page: int) -> tuple[list[Any], int]:
-    """One page of an ordered select, and the total it pages through."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return list(rows), int(total)
+def _paged(query: sa.Select[Any], page: int) -> Page[Any]:
+    # The lists of the administration are short enough to count exactly.
+    return pagination.paginate(query, page=page, size=PAGE_SIZE)
 
 
-def users(*, search: str = "", role: Role | None = None, page: int = 1) -> tuple[list[User], int]:
+def users(*, search: str = "", role: Role | None = None, page: int = 1) -> Page[User]:
     """Accounts matching a name and a role, newest first, one page; and the total count."""
     query = sa.select(User).where(User.deleted_at.is_(None))
     folded = pseudonyms.key(search)
@@ -41,7 +43,18 @@ def users(*, search: str = "", role: Role | None = None, page: int = 1) -> tuple
     )
 
 
-def audit_entries(*, page: int = 1) -> tuple[list[AuditEntry], int]:
+def grant_choices() -> tuple[list[OrgUnit], list[Person]]:
+    """What a role can be tied to: the organisational units in use, and the person records."""
+    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.is_active).order_by(OrgUnit.name))
+    people = db.session.scalars(sa.select(Person).order_by(Person.name))
+    return list(units), list(people)
+
+
+def unit_by_code(code: str) -> OrgUnit | None:
+    return db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == code))
+
+
+def audit_entries(*, page: int = 1) -> Page[AuditEntry]:
     return _paged(sa.select(AuditEntry).order_by(AuditEntry.id.desc()), page)
 
 
@@ -62,7 +75,7 @@ def reference_items(model: ReferenceModel) -> list[Any]:
     return sorted(rows, key=lambda item: (not item.is_active, sort_key(item.name_sl)))
 
 
-def feedback(*, page: int = 1) -> tuple[list[AccessibilityFeedback], int]:
+def feedback(*, page: int = 1) -> Page[AccessibilityFeedback]:
     """The unhandled first, newest first."""
     return _paged(
         sa.select(AccessibilityFeedback).order_by(

@@ -14,12 +14,11 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from flask_login import current_user
 
 from app.admin import bp, queries
 from app.admin.forms import ReferenceEditForm, ReferenceItemForm, RulesForm
 from app.auth import permissions
-from app.auth.models import User
+from app.auth.current import signed_in_account
 from app.extensions import db
 from app.initiatives import rules
 from app.reference import services
@@ -77,10 +76,6 @@ _ITEM = _KIND + "/<int:item_id>"
 _MAX_ID = 2**31 - 1
 
 
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
-
 def _with_hints(form: ReferenceItemForm, kind: Kind) -> ReferenceItemForm:
     limits = services.max_lengths(kind.model)
     form.name_sl.description = _("At most %(max)d characters.", max=limits["name_sl"])
@@ -135,7 +130,10 @@ def reference_add(kind: str) -> ResponseReturnValue:
         return _render_list(spec, form, 422)
     try:
         item = services.create(
-            _actor(), spec.model, name_sl=form.name_sl.data, name_en=form.name_en.data
+            signed_in_account(),
+            spec.model,
+            name_sl=form.name_sl.data or "",
+            name_en=form.name_en.data,
         )
     except services.InvalidName as error:
         form[error.field].errors = [error.message]
@@ -161,9 +159,11 @@ def reference_update(kind: str, item_id: int) -> ResponseReturnValue:
     form = ReferenceEditForm()
     if not form.validate_on_submit():
         return _render_item(spec, item, form, 422)
-    actor = _actor()
+    actor = signed_in_account()
     try:
-        renamed = services.rename(actor, item, name_sl=form.name_sl.data, name_en=form.name_en.data)
+        renamed = services.rename(
+            actor, item, name_sl=form.name_sl.data or "", name_en=form.name_en.data
+        )
     except services.InvalidName as error:
         form[error.field].errors = [error.message]
         return _render_item(spec, item, form, 422)
@@ -216,15 +216,12 @@ def save_initiative_rules() -> ResponseReturnValue:
     form = RulesForm()
     if not form.validate_on_submit():
         return _render_rules(form, 422)
-    proposed = rules.Rules(
-        threshold=form.threshold.data,
-        support_days=form.support_days.data,
-        response_days=form.response_days.data,
-    )
+    proposed = form.rules()
     if proposed == rules.current():
         flash(_("Nothing changed."), "info")
         return redirect(url_for("admin.initiative_rules"))
-    rules.save(_actor().id, proposed)  # audited by settings.save, with old and new values
+    # Audited by settings.save, with the old and the new values.
+    rules.save(signed_in_account().id, proposed)
     db.session.commit()
     flash(_("The rules have been saved."), "success")
     return redirect(url_for("admin.initiative_rules"))

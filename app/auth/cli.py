@@ -11,7 +11,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app.auth import pseudonyms, services
+from app.auth import pseudonyms, roles
 from app.auth.models import Role, User
 from app.council.models import Person
 from app.extensions import db
@@ -68,19 +68,19 @@ def list_users(role_value: str | None) -> None:
     from app.admin import queries
 
     role = _role(role_value) if role_value else None
-    page = 1
+    number = 1
     while True:
-        rows, total = queries.users(role=role, page=page)
-        for user in rows:
+        page = queries.users(role=role, page=number)
+        for user in page.items:
             roles = ", ".join(
                 grant.role.value + (f"@{grant.org_unit.code}" if grant.org_unit else "")
                 for grant in user.role_grants
             )
             resident = "resident" if user.resident_verified_at else "-"
             click.echo(f"#{user.id}\t{user.display_name}\t{resident}\t{roles}")
-        if page * queries.PAGE_SIZE >= total:
+        if not page.has_next:
             break
-        page += 1
+        number += 1
 
 
 @users_cli.command("grant-role")
@@ -92,14 +92,14 @@ def grant_role(user: str, role: str, org_unit: str | None, person: str | None) -
     """Grant ROLE to the account USER (its public name, or #id)."""
     account = _find_user(user)
     try:
-        services.grant_role(
+        roles.grant_role(
             None, account, _role(role), org_unit=_unit(org_unit), person=_person(person)
         )
-    except services.InvalidRoleGrant:
+    except roles.InvalidRoleGrant:
         raise click.ClickException(
             "official needs --org-unit, councillor needs --person, other roles take neither"
         ) from None
-    except services.AlreadyGranted:
+    except roles.AlreadyGranted:
         raise click.ClickException(f"{account.display_name} already has this role") from None
     db.session.commit()
     click.echo(f"Granted {role} to {account.display_name}.")
@@ -115,7 +115,7 @@ def revoke_role(user: str, role: str, org_unit: str | None) -> None:
     wanted, unit = _role(role), _unit(org_unit)
     for grant in account.role_grants:
         if grant.role is wanted and (unit is None or grant.org_unit_id == unit.id):
-            services.revoke_role(None, grant)
+            roles.revoke_role(None, grant)
             db.session.commit()
             click.echo(f"Revoked {role} from {account.display_name}.")
             return
@@ -128,6 +128,6 @@ def revoke_role(user: str, role: str, org_unit: str | None) -> None:
 def verify_resident(user: str, undo: bool) -> None:
     """Mark the account USER as a verified resident (an official's check by hand)."""
     account = _find_user(user)
-    services.set_residency(None, account, verified=not undo)
+    roles.set_residency(None, account, verified=not undo)
     db.session.commit()
     click.echo(f"{account.display_name}: residence {'withdrawn' if undo else 'verified'}.")

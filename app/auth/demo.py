@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
-from app.auth import pseudonyms, services
+from app.auth import identity, pseudonyms, roles
 from app.auth.models import ResidencySource, Role, User
 from app.core.time import utcnow
 from app.council.models import CouncilMandate, Person
@@ -58,7 +58,7 @@ def persona_subject_key(account_id: str) -> str | None:
     if not issuer:
         return None
     sector = urlsplit(current_app.config["PUBLIC_URL"]).netloc
-    return services.subject_key(issuer, pairwise_subject(sector, account_id))
+    return identity.subject_key(issuer, pairwise_subject(sector, account_id))
 
 
 def seed_org_units() -> int:
@@ -113,6 +113,6 @@ def seed_personas() -> int:
                 sa.select(OrgUnit).where(OrgUnit.code == grant.get("org_unit"))
             )
             person = db.session.scalar(sa.select(Person).where(Person.name == grant.get("person")))
-            services.grant_role(None, user, Role(grant["role"]), org_unit=unit, person=person)
+            roles.grant_role(None, user, Role(grant["role"]), org_unit=unit, person=person)
         added += 1
     return added

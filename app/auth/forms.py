@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, EmailField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
-from app.auth import pseudonyms
-from app.core.forms import Form, max_length
+from app.auth import accounts, pseudonyms
+from app.auth.models import User
+from app.core.forms import Form, SelectChoice, max_length
 from app.core.i18n import LANGUAGE_NAMES
 
 
@@ -47,6 +48,29 @@ class ProfileForm(Form):
         choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in ("sl", "en")],
         validators=[InputRequired(message=_l("Choose a language."))],
     )
+
+    def save(self, user: User) -> bool:
+        """Save a validated form through the service; False, with the reason on the name
+        field, if the service refuses the name (taken, or looks official)."""
+        try:
+            accounts.update_profile(
+                user,
+                pseudonym=self.pseudonym.data or "",
+                email_address=self.email.data,
+                language=self.language.data or "",
+            )
+        except (accounts.PseudonymTaken, accounts.PseudonymNotAllowed) as error:
+            self.pseudonym.errors = [str(_REFUSALS[type(error)])]
+            return False
+        return True
+
+
+_REFUSALS = {
+    accounts.PseudonymTaken: _l("This public name is already taken. Choose another."),
+    accounts.PseudonymNotAllowed: _l(
+        "This name could be mistaken for the municipality, an official or a councillor."
+    ),
+}
 
 
 class DeleteAccountForm(Form):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
 from app.council.models import Person
-from app.extensions import db
+from app.extensions import Model
 from app.org.models import OrgUnit
 
 
@@ -45,15 +45,20 @@ class ResidencySource(enum.StrEnum):
     OFFICIAL = "official"  # an official verified it by hand
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person's account. After deletion the row stays as a tombstone (see ``deleted_at``)."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: HMAC-SHA256(pepper, issuer + "|" + sub), hex: one account per eID identity.
+    #: HMAC-SHA256(pepper, issuer + "|" + sub), hex: one live account per eID identity.
+    #: A tombstone's is ``deleted:<id>``, which no HMAC equals: sign-in never finds it.
     subject_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    #: Which pepper made ``subject_key`` (SUBJECT_PEPPER_VERSION), so it can be rotated.
+    #: A tombstone's old key, kept only so that a returning person (a new account) cannot
+    #: support again what this account supported or proposed. Never shown, never exported;
+    #: one person who deleted twice has two tombstones with the same value.
+    former_subject_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    #: Which pepper made the key (SUBJECT_PEPPER_VERSION), so that it can be rotated.
     subject_key_version: Mapped[int] = mapped_column(default=1)
     #: The public name the person chose; ``None`` until the first sign-in is completed.
     pseudonym: Mapped[str | None] = mapped_column(sa.String(40))
@@ -70,8 +75,8 @@ class User(UserMixin, db.Model):
     residency_source: Mapped[ResidencySource | None] = mapped_column(enum_type(ResidencySource))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Set when the person deleted the account: everything personal is gone, the key stays
-    #: so that supports remain counted once and a returning person cannot vote twice.
+    #: Set when the person deleted the account: everything personal is gone; the row stays
+    #: so that its supports remain counted once (see ``former_subject_key``).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role_grants: Mapped[list[RoleGrant]] = relationship(
@@ -94,13 +99,19 @@ class User(UserMixin, db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.pseudonym or str(_l("Former user"))
+        """The public name; a label for a deleted account or one not set up yet."""
+        if self.pseudonym:
+            return self.pseudonym
+        if self.deleted_at is not None:
+            return str(_l("Former user"))
+        # A first sign-in not completed yet: not a former user (the header said so once).
+        return str(_l("Account without a public name yet"))
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """One role of one account; an official's role names the unit, a councillor's the person."""
 
     __tablename__ = "role_grants"
@@ -154,7 +165,7 @@ class RoleGrant(db.Model):
         return f"<RoleGrant {self.user_id} {self.role}>"
 
 
-class AuthSession(db.Model):
+class AuthSession(Model):
     """A signed-in session, kept on the server so that it can be revoked.
 
     The browser's (signed) session cookie holds a random token; only its SHA-256 is stored,
@@ -183,7 +194,7 @@ class AuthSession(db.Model):
         return f"<AuthSession {self.id} user={self.user_id}>"
 
 
-class SeenLogoutToken(db.Model):
+class SeenLogoutToken(Model):
     """The ``jti`` of each back-channel logout token already used, so none is replayed."""
 
     __tablename__ = "seen_logout_tokens"

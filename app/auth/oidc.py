@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,8 @@ from joserfc.jwk import KeySet
 log = logging.getLogger(__name__)
 
 _EXTENSION = "glas_oidc"
+#: The name of the provider in Authlib's registry (it also names Authlib's session keys).
+_CLIENT_NAME = "eid"
 #: Clock skew tolerated on token times.
 LEEWAY_SECONDS = 120
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -64,7 +67,7 @@ def init_app(app: Flask) -> None:
         f"{issuer.rstrip('/')}/.well-known/openid-configuration"
     )
     app.extensions[_EXTENSION] = oauth.register(
-        "eid",
+        _CLIENT_NAME,
         client_id=app.config["OIDC_CLIENT_ID"],
         client_secret=app.config["OIDC_CLIENT_SECRET"],
         server_metadata_url=metadata_url,
@@ -124,7 +127,7 @@ def authorize_redirect(redirect_uri: str, *, language: str) -> ResponseReturnVal
     accepted = accepted_acrs()
     claims = {"id_token": {"acr": {"essential": True, "values": accepted}}}
     try:
-        return _client().authorize_redirect(
+        response: ResponseReturnValue = _client().authorize_redirect(
             redirect_uri,
             acr_values=" ".join(accepted),
             claims=json.dumps(claims, separators=(",", ":")),
@@ -132,6 +135,7 @@ def authorize_redirect(redirect_uri: str, *, language: str) -> ResponseReturnVal
         )
     except requests.RequestException as error:
         raise SignInError("provider_unavailable", 503, type(error).__name__) from None
+    return response
 
 
 def claims_options() -> dict[str, dict[str, Any]]:
@@ -207,6 +211,24 @@ def complete_sign_in() -> Identity:
     return Identity(
         issuer=issuer, subject=subject, acr=acr, sid=str(sid) if sid else None, claims=claims
     )
+
+
+#: Where Authlib's Flask client keeps each sign-in in progress: ``session[prefix + state]``
+#: = ``{"data": …, "exp": …}``. Authlib's own layout, not a public API: read only here.
+_STATE_PREFIX = f"_state_{_CLIENT_NAME}_"
+
+
+def forget_old_attempts(session: MutableMapping[str, Any], *, keep: int) -> None:
+    """Drop all but the ``keep`` newest sign-ins in progress from the session.
+
+    Every click on "Sign in" adds one (with its state, nonce and PKCE verifier) and Authlib
+    removes one only when its callback arrives: without this the session cookie would grow
+    until the browser refused it.
+    """
+    attempts = [key for key in session if key.startswith(_STATE_PREFIX)]
+    attempts.sort(key=lambda key: session[key].get("exp", 0))
+    for key in attempts[: max(0, len(attempts) - keep)]:
+        session.pop(key)
 
 
 def end_session_url(post_logout_redirect_uri: str) -> str | None:

@@ -6,6 +6,7 @@ The routes are fixed: the provider registration depends on them.
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,9 +22,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from app.auth import SESSION_TOKEN_KEY, bp, email, oidc, services
+from app.auth import SESSION_TOKEN_KEY, bp, email, identity, oidc, sessions
+from app.auth.current import login_required, signed_in_account
 from app.auth.forms import ProfileForm
 from app.auth.messages import PROBLEMS
 from app.auth.oidc import LogoutTokenError, SignInError
@@ -35,9 +37,9 @@ from app.extensions import db, limiter
 log = logging.getLogger(__name__)
 
 
-def public_url(endpoint: str, **values: object) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL on PUBLIC_URL: what the provider registration names."""
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+    return str(current_app.config["PUBLIC_URL"]) + url_for(endpoint, **values)
 
 
 def _problem(reason: str, status: int) -> ResponseReturnValue:
@@ -56,6 +58,11 @@ def _problem(reason: str, status: int) -> ResponseReturnValue:
     return page, status
 
 
+#: Sign-ins started in other tabs that may still come back (this one included); older ones
+#: are dropped so the session cookie stays small however often "Sign in" is clicked.
+_KEEP_ATTEMPTS = 3
+
+
 @bp.get("/login")
 @limiter.limit("20 per minute")
 def login() -> ResponseReturnValue:
@@ -68,7 +75,7 @@ def login() -> ResponseReturnValue:
         # first, or the callback would arrive without it (localhost vs 127.0.0.1).
         return redirect(public_url("auth.login", next=next_url))
     session["login_next"] = next_url
-    _forget_old_attempts()
+    oidc.forget_old_attempts(session, keep=_KEEP_ATTEMPTS - 1)  # room for this one
     try:
         return oidc.authorize_redirect(public_url("auth.callback"), language=current_language())
     except SignInError as error:
@@ -76,36 +83,24 @@ def login() -> ResponseReturnValue:
         return _problem(error.reason, error.status)
 
 
-#: Sign-ins started in other tabs that may still come back; older ones are dropped so the
-#: session cookie stays small however often "Sign in" is clicked.
-_KEEP_ATTEMPTS = 3
-
-
-def _forget_old_attempts() -> None:
-    attempts = [key for key in session if key.startswith("_state_eid_")]
-    attempts.sort(key=lambda key: session[key].get("exp", 0))
-    for key in attempts[: max(0, len(attempts) - (_KEEP_ATTEMPTS - 1))]:
-        session.pop(key)
-
-
 @bp.get("/callback")
 @limiter.limit("30 per minute")
 def callback() -> ResponseReturnValue:
     try:
-        identity = oidc.complete_sign_in()
-        user = services.sign_in(identity, language=current_language())
+        signed_in = oidc.complete_sign_in()
+        user = identity.sign_in(signed_in, language=current_language())
     except SignInError as error:
         log.warning("sign-in refused: %r", str(error))
         return _problem(error.reason, error.status)
-    except services.TooYoung as error:
+    except identity.TooYoung as error:
         log.info("sign-in refused: %s", error)
         return _problem("age" if error.age_known else "age_unknown", 403)
 
     next_url = session.get("login_next")
     previous = session.get(SESSION_TOKEN_KEY)
-    if previous and (old := services.load_session(str(previous))) is not None:
-        services.end_session(old, "replaced")  # one browser, one session
-    token = services.start_session(user, acr=identity.acr, provider_sid=identity.sid)
+    if previous and (old := sessions.load_session(str(previous))) is not None:
+        sessions.end_session(old, "replaced")  # one browser, one session
+    token = sessions.start_session(user, acr=signed_in.acr, provider_sid=signed_in.sid)
     db.session.commit()
     # A fresh session: nothing of the pre-sign-in session (state, nonce) carries over.
     session.clear()
@@ -123,7 +118,7 @@ def callback() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     auth = g.get("auth_session") if current_user.is_authenticated else None
     if auth is not None:
-        services.end_session(auth, "signed-out")
+        sessions.end_session(auth, "signed-out")
         db.session.commit()
     session.clear()
     # Sign out at the provider too; it sends the browser back to /auth/logged-out.
@@ -143,8 +138,8 @@ def backchannel_logout() -> ResponseReturnValue:
     """The provider tells us a person signed out there: end their sessions here."""
     try:
         logout_request = oidc.validate_logout_token(request.form.get("logout_token", ""))
-        ended = services.backchannel_logout(logout_request, issuer=oidc.configured_issuer())
-    except (LogoutTokenError, services.ReplayedLogoutToken) as error:
+        ended = sessions.backchannel_logout(logout_request, issuer=oidc.configured_issuer())
+    except (LogoutTokenError, sessions.ReplayedLogoutToken) as error:
         log.warning("back-channel logout refused: %s", error or type(error).__name__)
         response = jsonify(error="invalid_request")
         response.status_code = 400
@@ -161,38 +156,21 @@ def backchannel_logout() -> ResponseReturnValue:
 @limiter.limit("30 per hour", methods=["POST"], key_func=lambda: f"account:{current_user.id}")
 def welcome() -> ResponseReturnValue:
     """The first sign-in: choose a public name, optionally an e-mail address, a language."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = signed_in_account()
     next_url = safe_next(request.args.get("next"))
     if user.is_set_up:
         return redirect(next_url or url_for("pages.home"))
     form = ProfileForm(language=current_language())
-    if form.validate_on_submit() and save_profile(user, form):
+    if form.validate_on_submit() and form.save(user):
         db.session.commit()
-        flash(_("Welcome to Glas, %(name)s.", name=user.pseudonym), "success")
+        # The name comes first: one that ends in a full stop ("Tina K.") would otherwise end
+        # the sentence with two.
+        flash(_("%(name)s, welcome to Glas.", name=user.pseudonym), "success")
         response = redirect(next_url or url_for("account.index"))
         remember_language(response, user.language)
         return response
-    status = 422 if form.errors else 200
-    return render_template("auth/welcome.html", form=form, next_url=next_url), status
-
-
-def save_profile(user: services.User, form: ProfileForm) -> bool:
-    """Apply the profile form; False (with the error on the field) if the name is refused."""
-    try:
-        services.set_pseudonym(user, form.pseudonym.data or "")
-    except services.PseudonymTaken:
-        form.pseudonym.errors = [_("This public name is already taken. Choose another.")]
-        return False
-    except services.PseudonymNotAllowed:
-        form.pseudonym.errors = [
-            _("This name could be mistaken for the municipality, an official or a councillor.")
-        ]
-        return False
-    services.set_language(user, form.language.data or current_language())
-    new_email = (form.email.data or "").strip().lower() or None
-    if new_email != user.email:
-        email.change_address(user, new_email)
-    return True
+    page = render_template("auth/welcome.html", form=form, next_url=next_url)
+    return page, 422 if form.errors else 200
 
 
 @bp.get("/confirm-email/<token>")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request
 from flask_babel import get_locale
+from werkzeug.wrappers import Response as BaseResponse
 
 LANGUAGE_COOKIE = "glas_lang"
 _COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -48,7 +49,7 @@ def current_language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def remember_language(response: Response, language: str) -> None:
+def remember_language(response: BaseResponse, language: str) -> None:
     response.set_cookie(
         LANGUAGE_COOKIE,
         language,

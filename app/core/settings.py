@@ -15,10 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.db import UTCDateTime
 from app.core.models import record
 from app.core.time import utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 
-class SiteSetting(db.Model):
+class SiteSetting(Model):
     """One named value, e.g. ``initiatives.threshold``."""
 
     __tablename__ = "site_settings"

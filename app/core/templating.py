@@ -13,6 +13,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 
 from app.core.i18n import LANGUAGE_NAMES, current_language, supported_languages
 from app.core.time import to_local
+from app.core.urls import mailto_address
 
 
 @cache
@@ -86,6 +87,8 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, number=number, iso=iso)
+    # An e-mail address as a link target: encoded, or none at all (see mailto_address).
+    app.jinja_env.filters["mailto"] = mailto_address
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

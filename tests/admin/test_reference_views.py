@@ -411,7 +411,7 @@ VALID = {"threshold": "300", "support_days": "90", "response_days": "30"}
         ({**VALID, "threshold": "abc"}, "Not a valid integer value."),
         ({**VALID, "threshold": "999999999"}, "Number must be between 1 and 100000."),
         ({**VALID, "threshold": "1.5"}, "Not a valid integer value."),
-        ({**VALID, "threshold": "9" * 5000}, "Not a valid integer value."),
+        ({**VALID, "threshold": "9" * 5000}, "The number is too large."),
         ({**VALID, "threshold": ""}, "Enter a whole number."),
         ({"support_days": "90", "response_days": "30"}, "Enter a whole number."),
         ({**VALID, "support_days": "6"}, "Number must be between 7 and 365."),

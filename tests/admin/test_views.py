@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from urllib.parse import quote, unquote
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -66,7 +69,13 @@ def test_list_and_search(client: FlaskClient, admin: int, make_user) -> None:
     page = client.get("/admin/users?role=administrator").get_data(as_text=True)
     assert "Bojan" in page
     assert "Ana s Planine" not in page
-    assert client.get("/admin/users?role=bogus&page=-4").status_code == 200
+    assert client.get("/admin/users?role=bogus").status_code == 200  # an unknown role: all
+    # A page number Glas never writes is a 400, one past the end a 404 (as on public lists).
+    for bad in ("-4", "0", "²", "9" * 400, "abc"):
+        assert client.get(f"/admin/users?page={bad}").status_code == 400
+    for path in ("/admin/users", "/admin/audit", "/admin/feedback"):
+        assert client.get(f"{path}?page=2").status_code == 404
+        assert client.get(f"{path}?page=9999").status_code == 404
 
 
 def test_grant_and_revoke_a_role(app: Flask, client: FlaskClient, admin: int, make_user) -> None:
@@ -228,3 +237,206 @@ def test_only_administrators_read_feedback(client: FlaskClient, make_user, login
     login(client, make_user(roles=[(Role.OFFICIAL, "KZ")]))
     assert client.get("/admin/feedback").status_code == 403
     assert client.post("/admin/feedback/1/handled").status_code == 403
+
+
+# Defect 6 of issue 7: an address must not be able to add recipients or headers to a link.
+class _Links(HTMLParser):
+    def __init__(self, *, main_only: bool) -> None:
+        super().__init__()
+        self.mailto: list[str] = []
+        self.main_only = main_only
+        self.in_main = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href") or ""
+        if tag == "main":
+            self.in_main = True
+        if tag == "a" and href.startswith("mailto:") and (self.in_main or not self.main_only):
+            self.mailto.append(href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "main":
+            self.in_main = False
+
+
+def _mailto_links(page: str, *, main_only: bool = False) -> list[str]:
+    parser = _Links(main_only=main_only)
+    parser.feed(page)
+    return parser.mailto
+
+
+@pytest.mark.parametrize(
+    ("address", "linked"),
+    [
+        ("a?cc=evil@example.com", True),  # ? and = are allowed in the local part
+        ("a&bcc=evil@example.com", True),
+        ("a%3Fcc%3Devil@example.com", True),
+        ("tina+glas@example.si", True),
+        ("a&bcc=evil@example.com@example.com", False),
+        ("ana@example.si?subject=x&body=y", False),
+        ("a b@example.com", False),
+        ("a\r\ncc: evil@example.com", False),
+        ("a,evil@example.com", False),
+        ('a"@example.com', False),
+    ],
+)
+def test_a_feedback_address_links_to_exactly_itself_or_not_at_all(
+    app: Flask, client: FlaskClient, admin: int, address: str, linked: bool
+) -> None:
+    from app.pages.models import AccessibilityFeedback
+
+    with app.app_context():
+        # Straight into the table: the form's validator must not be the only guard.
+        db.session.add(AccessibilityFeedback(message="m", contact_email=address, language="sl"))
+        db.session.commit()
+    # The footer's link is the municipality's; the page's own are the feedback's.
+    links = _mailto_links(client.get("/admin/feedback").get_data(as_text=True), main_only=True)
+    for href in links:
+        target = href.removeprefix("mailto:")
+        # Nothing a mail program reads as a header, a second recipient or a line break.
+        assert not set(target) & set('?&,;= \r\n"<>')
+        assert unquote(target) == address
+    # Not one valid address: shown as text only.
+    assert len(links) == (1 if linked else 0)
+
+
+def test_every_mailto_link_of_the_site_is_encoded(app_for) -> None:
+    other = app_for(
+        ORGANISATION_EMAIL="info?cc=evil@example.com",
+        DATA_PROTECTION_EMAIL="dpo&bcc=evil@example.com",
+        ACCESSIBILITY_EMAIL="a11y%0Abcc=evil@example.com",
+    )
+    client = other.test_client()
+    for path, address in [
+        ("/", "info?cc=evil@example.com"),
+        ("/privacy", "dpo&bcc=evil@example.com"),
+        ("/accessibility", "a11y%0Abcc=evil@example.com"),
+    ]:
+        links = _mailto_links(client.get(path).get_data(as_text=True))
+        assert links
+        for href in links:
+            assert not set(href.removeprefix("mailto:")) & set("?&,;= \r\n")
+        assert f"mailto:{quote(address, safe='@')}" in links
+
+
+# --- how to have one's residence verified (issue 7) -----------------------------------------
+
+RESIDENCY = "/admin/residency-instructions"
+
+
+def test_residency_instructions_need_sign_in(client: FlaskClient) -> None:
+    for response in (client.get(RESIDENCY), client.post(RESIDENCY, data={"text_sl": "x"})):
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login")
+
+
+@pytest.mark.parametrize("roles", [[], [(Role.OFFICIAL, "KZ")], [(Role.MODERATOR, None)]])
+def test_only_administrators_edit_the_residency_instructions(
+    app: Flask, client: FlaskClient, make_user, login, roles: list
+) -> None:
+    login(client, make_user(roles=roles))
+    assert client.get(RESIDENCY).status_code == 403
+    assert client.post(RESIDENCY, data={"text_sl": "Pridite."}).status_code == 403
+    with app.app_context():
+        assert _stored_instructions() == {}
+
+
+def _stored_instructions() -> dict[str, object]:
+    from app.core.settings import SiteSetting
+
+    rows = db.session.scalars(
+        sa.select(SiteSetting).where(SiteSetting.key.startswith("residency."))
+    )
+    return {row.key: row.value for row in rows}
+
+
+def test_the_form_starts_from_the_placeholder(client: FlaskClient, admin: int) -> None:
+    page = client.get(RESIDENCY).get_data(as_text=True)
+    assert "Pridite v sprejemno pisarno občine, Slovenski trg 1, 4000 Kranj" in page
+    assert "Come to the reception office of the municipality" in page  # the English field
+    assert 'aria-current="page">Potrjevanje prebivališča<' in page
+
+
+def test_saving_the_instructions_is_audited_and_shown_sanitised(
+    app: Flask, client: FlaskClient, admin: int, make_user, login, in_english
+) -> None:
+    text = (
+        "Pridite v **sprejemno pisarno**, ob ponedeljkih od 8. do 12. ure.\n\n"
+        "- osebna izkaznica\n\n<script>alert(1)</script> [več](javascript:alert(1))"
+    )
+    response = client.post(RESIDENCY, data={"text_sl": text, "text_en": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        assert _stored_instructions()["residency.instructions.sl"] == text
+        entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry is not None
+        assert (entry.action, entry.actor_id) == ("settings.change", admin)
+        assert entry.data["residency.instructions.sl"][1] == text
+
+    reader = app.test_client()
+    login(reader, make_user(resident_verified_at=None, residency_source=None))
+    page = reader.get("/me/").get_data(as_text=True)
+    assert "<strong>sprejemno pisarno</strong>" in page
+    assert "<li>osebna izkaznica</li>" in page
+    assert "<script>" not in page
+    assert 'href="javascript:' not in page
+    # No English version: English readers get the Slovenian one, marked as Slovenian.
+    in_english(reader)
+    page = reader.get("/me/").get_data(as_text=True)
+    assert '<div class="prose" lang="sl">' in page
+    assert "<strong>sprejemno pisarno</strong>" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"text_sl": "", "text_en": "Come."}, "Napišite navodila v slovenščini."),
+        ({"text_sl": "x" * 2001}, "Uporabite največ 2000 znakov."),
+        ({"text_sl": "Pridite.", "text_en": "y" * 2001}, "Uporabite največ 2000 znakov."),
+        ({"text_sl": "Pri\x07dite."}, "Odstranite nevidne kontrolne znake."),
+        ({"text_sl": "Pri\u202edite."}, "Odstranite nevidne znake, ki spreminjajo smer besedila."),
+    ],
+)
+def test_bad_instructions_are_explained_and_change_nothing(
+    app: Flask, client: FlaskClient, admin: int, data: dict[str, str], message: str
+) -> None:
+    response = client.post(RESIDENCY, data=data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert _stored_instructions() == {}
+
+
+def test_saving_the_same_text_again_changes_nothing(
+    app: Flask, client: FlaskClient, admin: int
+) -> None:
+    client.post(RESIDENCY, data={"text_sl": "Pridite.", "text_en": "Come."})
+    response = client.post(RESIDENCY, data={"text_sl": "Pridite. ", "text_en": "Come."})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nič se ni spremenilo." in page
+    with app.app_context():
+        actions = db.session.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.action == "settings.change")
+        )
+        assert len(list(actions)) == 1
+
+
+def test_the_instructions_appear_wherever_one_cannot_take_part_yet(
+    app: Flask, client: FlaskClient, admin: int, make_user, login, in_english
+) -> None:
+    client.post(RESIDENCY, data={"text_sl": "Pridite v **sobo 12**.", "text_en": "Room **12**."})
+    reader = app.test_client()
+    login(reader, make_user(resident_verified_at=None, residency_source=None))
+    assert "<strong>sobo 12</strong>" in reader.get("/me/").get_data(as_text=True)
+    cannot = reader.get("/initiatives/new")
+    assert cannot.status_code == 403
+    assert "<strong>sobo 12</strong>" in cannot.get_data(as_text=True)
+    in_english(reader)
+    assert "Room <strong>12</strong>" in reader.get("/me/").get_data(as_text=True)
+    newcomer = app.test_client()
+    login(newcomer, make_user(pseudonym=None, resident_verified_at=None, residency_source=None))
+    assert "<strong>sobo 12</strong>" in newcomer.get("/auth/welcome").get_data(as_text=True)
+    # Who is verified, or only lacks a stronger sign-in, is not sent to the counter.
+    resident = app.test_client()
+    login(resident, make_user())
+    assert "sobo 12" not in resident.get("/me/").get_data(as_text=True)

@@ -405,3 +405,77 @@ def test_a_second_tab_cannot_open_a_second_session(app: Flask, client: FlaskClie
     assert late.status_code == 400
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuthSession)) == 1
+
+
+# Defect 2 of issue 7: deleting the account must keep published work anonymous.
+
+
+def _main(page: str) -> str:
+    """The page without its header (which names whoever is signed in)."""
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def _support_rows(app: Flask, initiative_id: int) -> list[int]:
+    from app.initiatives.models import Support
+
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(Support.user_id).where(Support.initiative_id == initiative_id)
+            )
+        )
+
+
+def test_a_returning_person_starts_afresh_and_old_work_stays_anonymous(
+    app: Flask, client: FlaskClient, make_initiative
+) -> None:
+    import json
+
+    from app.initiatives.models import Initiative
+
+    flow = Flow(client)
+    flow.sign_in("ana", "high")
+    client.post("/auth/welcome", data={"pseudonym": "Ana s Planine", "language": "sl"})
+    [first] = _users(app)
+    own = make_initiative(author_id=first.id, title="Klopi v parku Pungert")
+    other = make_initiative(title="Kolesarska steza ob Savi")
+    assert client.post(f"/initiatives/{other}/support").status_code == 302
+    assert _support_rows(app, other) == [first.id]
+    assert client.post("/me/delete", data={"confirm": "y"}).headers["Location"] == "/me/deleted"
+
+    # She comes back with the same eID: a new account, which chooses a public name first.
+    again = Flow(client).sign_in("ana", "high")
+    assert again.headers["Location"].startswith("/auth/welcome")
+    client.post("/auth/welcome", data={"pseudonym": "Ana Nova", "language": "sl"})
+    client.get("/")  # where the greeting (with her new name) is shown
+    users = {user.id: user for user in _users(app)}
+    [current] = [user for user in users.values() if user.pseudonym == "Ana Nova"]
+    assert current.id != first.id
+    assert users[first.id].deleted_at is not None
+    assert users[first.id].pseudonym is None
+
+    # The old work is not hers in any visible way (the header names her, the pages not).
+    detail = _main(client.get(f"/initiatives/{own}").get_data(as_text=True))
+    assert "Ana Nova" not in detail
+    assert "Nekdanji uporabnik" in detail
+    assert f"/initiatives/{own}/withdraw" not in detail
+    assert client.get(f"/initiatives/{own}/withdraw").status_code == 403
+    assert "Klopi v parku Pungert" not in client.get("/initiatives/mine").get_data(as_text=True)
+    account_page = _main(client.get("/me/").get_data(as_text=True))
+    assert "Klopi v parku Pungert" not in account_page
+    assert "Kolesarska steza ob Savi" not in account_page
+    assert "Ana Nova" not in client.get("/initiatives/export.csv").get_data(as_text=True)
+    data = json.loads(client.get("/me/data.json").get_data(as_text=True))
+    assert data["initiatives"] == []
+    assert data["supports"] == []
+    assert data["account"]["pseudonym"] == "Ana Nova"
+
+    # She can neither support again nor withdraw the old support.
+    refused = client.post(f"/initiatives/{other}/support", follow_redirects=True)
+    assert "To pobudo že podpirate." in refused.get_data(as_text=True)
+    client.post(f"/initiatives/{other}/support/withdraw")
+    assert _support_rows(app, other) == [first.id]
+    with app.app_context():
+        item = db.session.get(Initiative, other)
+        assert item is not None
+        assert item.support_count == 1

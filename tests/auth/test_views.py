@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth.models import User
+from app.core.time import utcnow
 from app.extensions import db
 
 
@@ -234,3 +236,125 @@ class TestEmail:
             app.config["EMAIL_CONFIRMATION_HOURS"] = 48
         assert response.status_code == 400
         assert "Povezava je potekla" in response.get_data(as_text=True)
+
+
+# What a new resident tripped over (issue 7).
+def test_a_newcomer_is_not_shown_as_a_former_user(client: FlaskClient, newcomer: int) -> None:
+    page = client.get("/auth/welcome").get_data(as_text=True)
+    assert "Nekdanji uporabnik" not in page
+    assert ">Moj račun<" in page
+
+
+def test_a_newcomer_in_the_administration_is_not_a_former_user(app: Flask, make_user) -> None:
+    with app.test_request_context():
+        newcomer = db.session.get(User, make_user(pseudonym=None))
+        assert newcomer is not None
+        assert newcomer.display_name == "Račun še brez javnega imena"
+        newcomer.deleted_at = newcomer.created_at
+        assert newcomer.display_name == "Nekdanji uporabnik"
+
+
+@pytest.mark.parametrize("name", ["Tina K.", "Tina"])
+def test_the_greeting_ends_in_one_full_stop(client: FlaskClient, newcomer: int, name: str) -> None:
+    response = client.post(
+        "/auth/welcome", data={"pseudonym": name, "language": "sl"}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert name in page
+    assert ".." not in page
+
+
+def test_the_header_links_my_initiatives(client: FlaskClient, make_user, login) -> None:
+    login(client, make_user(pseudonym="Tina"))
+    page = client.get("/").get_data(as_text=True)
+    assert '<a href="/initiatives/mine">Moje pobude</a>' in page
+    mine = client.get("/initiatives/mine").get_data(as_text=True)
+    assert '<a href="/initiatives/mine" aria-current="page">Moje pobude</a>' in mine
+
+
+def test_a_newcomer_without_residence_is_told_how_to_have_it_verified(
+    client: FlaskClient, make_user, login
+) -> None:
+    login(client, make_user(pseudonym=None, resident_verified_at=None, residency_source=None))
+    page = client.get("/auth/welcome").get_data(as_text=True)
+    assert "Kako vam potrdijo prebivališče" in page
+    assert "Storitev e-identitete ni potrdila, da živite v občini." in page
+
+
+def test_a_newcomer_who_lives_here_is_not(client: FlaskClient, newcomer: int) -> None:
+    assert "Kako vam potrdijo prebivališče" not in client.get("/auth/welcome").get_data(
+        as_text=True
+    )
+
+
+# --- the session's activity, written at the request boundary (issue 7) ----------------------
+
+
+def _session_seen(app: Flask) -> datetime:
+    from app.auth.models import AuthSession
+
+    with app.app_context():
+        [seen] = db.session.scalars(sa.select(AuthSession.last_seen_at))
+        return seen
+
+
+def _age_session(app: Flask, minutes: int) -> datetime:
+    from app.auth.models import AuthSession
+
+    with app.app_context():
+        [auth] = db.session.scalars(sa.select(AuthSession))
+        auth.last_seen_at = utcnow() - timedelta(minutes=minutes)
+        db.session.commit()
+        return auth.last_seen_at
+
+
+def test_reading_pages_extends_the_idle_timeout(
+    app: Flask, client: FlaskClient, make_user, login
+) -> None:
+    login(client, make_user())
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    before = _age_session(app, idle - 1)
+    assert client.get("/about").status_code == 200  # a GET that writes nothing else
+    assert _session_seen(app) > before + timedelta(minutes=idle - 2)
+    # Again just before the limit: still signed in, because the reading counted.
+    _age_session(app, idle - 1)
+    assert client.get("/me/").status_code == 200
+
+
+def test_an_idle_session_ends(app: Flask, client: FlaskClient, make_user, login) -> None:
+    login(client, make_user())
+    _age_session(app, app.config["SESSION_IDLE_MINUTES"])
+    assert client.get("/me/").status_code == 302
+
+
+def test_activity_is_written_at_most_once_a_minute(
+    app: Flask, client: FlaskClient, make_user, login
+) -> None:
+    login(client, make_user())
+    seen = _session_seen(app)
+    client.get("/about")
+    assert _session_seen(app) == seen
+
+
+def test_the_touch_commits_nothing_the_view_left_uncommitted(
+    app_for, client: FlaskClient, make_user, login
+) -> None:
+    from app.auth.current import signed_in_account
+
+    other = app_for()
+
+    @other.get("/_test/flush-and-leave")
+    def flush_and_leave() -> str:
+        # A view that changes something and returns without committing (a refused form).
+        user = signed_in_account()
+        user.pseudonym = "Changed"
+        db.session.flush()
+        return "ok"
+
+    user_id = make_user(pseudonym="Tina")
+    browser = other.test_client()
+    login(browser, user_id)
+    before = _age_session(other, 10)
+    assert browser.get("/_test/flush-and-leave").get_data(as_text=True) == "ok"
+    assert _session_seen(other) > before  # the touch is written …
+    assert _user(other, user_id).pseudonym == "Tina"  # … and only the touch
