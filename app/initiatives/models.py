@@ -13,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
-from app.extensions import db
+from app.extensions import Model
+from app.initiatives.lemmas import lemma_text
 from app.org.models import OrgUnit
 from app.reference.models import LocalCommunity, RejectionReason, Topic
 
@@ -69,7 +70,7 @@ RESPONSE_LABELS = {
 }
 
 
-class Initiative(db.Model):
+class Initiative(Model):
     """A resident's proposal to the municipality."""
 
     __tablename__ = "initiatives"
@@ -130,6 +131,12 @@ class Initiative(db.Model):
     )
     #: The moderator's public words added to the reason.
     rejection_note: Mapped[str | None] = mapped_column(sa.Text)
+    #: The lemmas of the title, summary and body (``lemmas.lemma_text``), for the search index:
+    #: the database cannot lemmatize, so the application writes them on every flush that
+    #: changes the text (``_write_lemmas`` below). A bulk ``UPDATE`` of the text must set them.
+    title_lemmas: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    summary_lemmas: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    body_lemmas: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     author: Mapped[User] = relationship()
     topic: Mapped[Topic] = relationship()
@@ -147,7 +154,27 @@ class Initiative(db.Model):
         return f"<Initiative {self.id} {self.state}>"
 
 
-class Support(db.Model):
+#: Each searchable text of an initiative and the column of its lemma text.
+SEARCHABLE_TEXT = {"title": "title_lemmas", "summary": "summary_lemmas", "body": "body_lemmas"}
+
+
+@sa.event.listens_for(Initiative, "before_insert")
+def _write_all_lemmas(_mapper: Any, _connection: Any, initiative: Initiative) -> None:
+    for text, lemmas in SEARCHABLE_TEXT.items():
+        setattr(initiative, lemmas, lemma_text(getattr(initiative, text)))
+
+
+@sa.event.listens_for(Initiative, "before_update")
+def _write_lemmas(_mapper: Any, _connection: Any, initiative: Initiative) -> None:
+    # A flush event, so every write through the ORM passes here (services, demo data, CLI);
+    # only a changed text is lemmatized again, so a support or a state change costs nothing.
+    changes = sa.inspect(initiative).attrs
+    for text, lemmas in SEARCHABLE_TEXT.items():
+        if changes[text].history.has_changes():
+            setattr(initiative, lemmas, lemma_text(getattr(initiative, text)))
+
+
+class Support(Model):
     """One resident's support of one initiative."""
 
     __tablename__ = "initiative_supports"
@@ -177,7 +204,7 @@ class EventKind(enum.StrEnum):
     EDITED = "edited"  # a moderator changed the text after publication
 
 
-class InitiativeEvent(db.Model):
+class InitiativeEvent(Model):
     """A step on the initiative's public timeline."""
 
     __tablename__ = "initiative_events"
@@ -197,7 +224,7 @@ class InitiativeEvent(db.Model):
     initiative: Mapped[Initiative] = relationship(back_populates="events")
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """An image or PDF added by the author, stored outside the static folder."""
 
     __tablename__ = "initiative_attachments"
