@@ -21,7 +21,7 @@ def _project_root() -> Path:
 
 def _pybabel(*args: str) -> None:
     # Babel's own command line, called in-process (no shell, no os.system).
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    CommandLineInterface().run(["pybabel", "-q", *args])  # type: ignore[no-untyped-call]
 
 
 def _translations_dir(directory: str | None) -> Path:

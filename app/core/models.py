@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One official or moderation action: who did what to which object, and when.
 
     Rows are never changed or deleted: the ORM refuses it (below) and so does a database

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core import mail
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 #: Attempts before a message is given up (``failed_at`` is set).
 MAX_ATTEMPTS = 8
@@ -53,7 +53,7 @@ _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
 _PENDING = sa.text("sent_at IS NULL AND failed_at IS NULL")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One e-mail: waiting to be sent, sent, or given up."""
 
     __tablename__ = "outbox_messages"

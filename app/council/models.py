@@ -7,10 +7,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class Person(db.Model):
+class Person(Model):
     """A public person: a councillor as the council's records name them.
 
     Not an account: a councillor's account is tied to this record by a role grant, and the
@@ -30,7 +30,7 @@ class Person(db.Model):
         return f"<Person {self.id} {self.name}>"
 
 
-class CouncilMandate(db.Model):
+class CouncilMandate(Model):
     """One term of a person on the city council, elected on a party or list."""
 
     __tablename__ = "council_mandates"

@@ -12,11 +12,11 @@ from app.initiatives import (  # noqa: E402, F401  (registers the routes)
 
 
 def _register_privacy_hooks() -> None:
-    from app.auth import services
+    from app.auth import accounts
 
-    if privacy.export not in services.data_exporters:
-        services.data_exporters.append(privacy.export)
-        services.account_erasers.append(privacy.erase)
+    if privacy.export not in accounts.data_exporters:
+        accounts.data_exporters.append(privacy.export)
+        accounts.account_erasers.append(privacy.erase)
 
 
 _register_privacy_hooks()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
+from app.auth.current import current_account, login_required, signed_in_account
 from app.core import errors
 from app.core.urls import safe_next
 from app.extensions import db, limiter
@@ -73,14 +71,10 @@ def refusal_message(reason: Refusal) -> str:
     return str(MESSAGES[reason])
 
 
-def _me() -> Any:
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
-
-
 def _initiative(initiative_id: int) -> Initiative:
     """The initiative, or 404 — also one the visitor may not see, so nothing is revealed."""
     initiative = db.get_or_404(Initiative, initiative_id)
-    if not permissions.can_view(_me(), initiative):
+    if not permissions.can_view(current_account(), initiative):
         abort(404)
     return initiative
 
@@ -113,14 +107,17 @@ def back_url(initiative: Initiative, requested: str | None) -> str:
 @limiter.limit("60 per hour")
 def add_attachment(initiative_id: int) -> ResponseReturnValue:
     initiative = _initiative(initiative_id)
-    if not permissions.can_manage_attachments(_me(), initiative):
+    if not permissions.can_manage_attachments(signed_in_account(), initiative):
         abort(403)
     form = AttachmentForm()
     if not form.validate_on_submit():
         return _refused(initiative, form, 422, request.form.get("next"))
     try:
         attachment = attachments.add(
-            _me(), initiative, upload=form.file.data, description=form.description.data or ""
+            signed_in_account(),
+            initiative,
+            upload=form.file.data,
+            description=form.description.data or "",
         )
     except NotAllowed:
         abort(403)
@@ -152,10 +149,11 @@ def _refused(
 @bp.errorhandler(RequestEntityTooLarge)
 def _request_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     """A file over MAX_CONTENT_LENGTH never reaches the view: explain it like a refusal."""
-    if request.endpoint != "initiatives.add_attachment" or not current_user.is_authenticated:
+    user = current_account()
+    if request.endpoint != "initiatives.add_attachment" or user is None:
         return errors.render_error(error)
     initiative = db.session.get(Initiative, request.view_args.get("initiative_id", 0))  # type: ignore[union-attr]
-    if initiative is None or not permissions.can_manage_attachments(_me(), initiative):
+    if initiative is None or not permissions.can_manage_attachments(user, initiative):
         return errors.render_error(error)
     form = AttachmentForm(formdata=None)
     form.file.errors = [refusal_message(_R.TOO_LARGE)]
@@ -169,7 +167,7 @@ def remove_attachment(initiative_id: int, attachment_id: int) -> ResponseReturnV
     initiative = _initiative(initiative_id)
     attachment = _attachment(initiative, attachment_id)
     try:
-        attachments.remove(_me(), initiative, attachment)
+        attachments.remove(signed_in_account(), initiative, attachment)
     except NotAllowed:
         abort(403)
     db.session.commit()  # the file goes after this commit, never before
@@ -186,7 +184,7 @@ def attachment(initiative_id: int, attachment_id: int, filename: str) -> Respons
     """
     initiative = db.get_or_404(Initiative, initiative_id)
     # A rejected initiative shows its title, not its content: its pictures stay hidden too.
-    if not permissions.can_view_body(_me(), initiative):
+    if not permissions.can_view_body(current_account(), initiative):
         abort(404)
     item = _attachment(initiative, attachment_id)
     try:

@@ -203,11 +203,12 @@ def _synthetic_residents() -> list[int]:
     keys = [
         hashlib.sha256(f"glas-demo-supporter|{n}".encode()).hexdigest() for n in range(SUPPORTERS)
     ]
-    existing = dict(
-        db.session.execute(
+    existing = {
+        row.subject_key: row.id
+        for row in db.session.execute(
             sa.select(User.subject_key, User.id).where(User.subject_key.in_(keys))
-        ).all()
-    )  # type: ignore[arg-type]
+        )
+    }
     now = utcnow()
     for n, key in enumerate(keys):
         if key not in existing:

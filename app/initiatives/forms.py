@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypedDict, TypeVar
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from app.core.forms import Form, max_length
+from app.core.forms import Form, SelectChoice, max_length
 from app.extensions import db
 from app.initiatives.models import RESPONSE_LABELS, Initiative
 from app.org.models import OrgUnit
@@ -17,14 +19,26 @@ from app.reference.services import sort_key
 TITLE_MAX, SUMMARY_MAX, BODY_MAX, LOCATION_MAX = 150, 400, 10_000, 200
 
 
-def _choices(
-    model: type[Topic] | type[LocalCommunity] | type[RejectionReason], keep: int | None = None
-) -> list[SelectChoice]:
+_Listed = TypeVar("_Listed", Topic, LocalCommunity, RejectionReason)
+
+
+def _choices(model: type[_Listed], keep: int | None = None) -> list[SelectChoice]:
     """Active items in Slovenian alphabetical order, plus ``keep`` (the current one) even if
     it is no longer active, so that editing never silently drops it."""
     rows = db.session.scalars(sa.select(model).where(sa.or_(model.is_active, model.id == keep)))
     choices = (SelectChoice(str(row.id), row.name) for row in rows)
     return sorted(choices, key=lambda choice: sort_key(str(choice.label)))
+
+
+class Content(TypedDict):
+    """What a resident writes, as the services take it (``create_draft``, ``update``)."""
+
+    title: str
+    summary: str
+    body: str
+    topic_id: int
+    community_id: int | None
+    location: str | None
 
 
 class InitiativeForm(Form):
@@ -35,11 +49,14 @@ class InitiativeForm(Form):
             DataRequired(message=_l("Give your initiative a title.")),
             max_length(TITLE_MAX),
         ],
+        # The form macro shows this limit as a hint and a live counter (see _macros/forms.html).
+        render_kw={"maxlength": TITLE_MAX},
     )
     summary = TextAreaField(
         _l("Summary"),
         description=_l("Two or three sentences shown in lists."),
         validators=[DataRequired(message=_l("Write a short summary.")), max_length(SUMMARY_MAX)],
+        render_kw={"maxlength": SUMMARY_MAX},
     )
     body = TextAreaField(
         _l("Your initiative"),
@@ -59,6 +76,7 @@ class InitiativeForm(Form):
         _l("Place (optional)"),
         description=_l("An address or a description, e.g. “the crossing by the school”."),
         validators=[Optional(), max_length(LOCATION_MAX)],
+        render_kw={"maxlength": LOCATION_MAX},
     )
 
     def __init__(self, *args: object, current: Initiative | None = None, **kwargs: object) -> None:
@@ -71,7 +89,7 @@ class InitiativeForm(Form):
             *_choices(LocalCommunity, community_id),
         ]
 
-    def content(self) -> dict[str, object]:
+    def content(self) -> Content:
         return {
             "title": self.title.data or "",
             "summary": self.summary.data or "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.core.time import to_local
 from app.initiatives.models import SUPPORTABLE, Initiative, InitiativeState
 
 
@@ -35,6 +36,19 @@ def is_response_overdue(initiative: Initiative, now: datetime) -> bool:
         and initiative.response_due_at is not None
         and now > initiative.response_due_at
     )
+
+
+def days_overdue(initiative: Initiative, now: datetime) -> int:
+    """How many days the municipality's response is late; 0 when it is not.
+
+    Counted in Ljubljana's calendar days, the way the due date is shown: due on 5 March, it is
+    one day late on 6 March whatever the hour. Late on the due day itself still counts as one
+    day, so an overdue response never reads "0 days overdue".
+    """
+    if not is_response_overdue(initiative, now) or initiative.response_due_at is None:
+        return 0
+    days = (to_local(now).date() - to_local(initiative.response_due_at).date()).days
+    return max(1, days)
 
 
 def progress_percent(initiative: Initiative) -> int:

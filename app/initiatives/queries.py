@@ -7,7 +7,6 @@ community joined in), one for the total, and the filter choices.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,15 +16,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.core import pagination
+from app.core.pagination import Page
 from app.extensions import db
 from app.initiatives import search
-from app.initiatives.models import Initiative, InitiativeState
+from app.initiatives.models import Initiative, InitiativeState, Support
 from app.reference.models import LocalCommunity, Topic
 from app.reference.services import sort_key
 
 _S = InitiativeState
 PAGE_SIZE = 20
-MAX_PAGE = 10_000
+#: The list counts its matches up to here, then says "more than": counting every row of a
+#: broad search at ten times Kranj's size would cost more than showing the page.
+COUNT_CAP = 1000
 EXPORT_LIMIT = 100_000
 
 
@@ -35,6 +38,7 @@ class StateFilter(enum.StrEnum):
     ALL = "all"  # everything published, except withdrawn and not published
     OPEN = "open"
     AWAITING = "awaiting"
+    OVERDUE = "overdue"  # awaiting, past the due date (the accountability view of the list)
     ANSWERED = "answered"
     COMPLETED = "completed"
     EXPIRED = "expired"
@@ -98,13 +102,13 @@ def parse_filters(args: Any) -> Filters:
         raise BadFilter("sort") from None
     if sort is Sort.RELEVANCE and not text:
         sort = Sort.NEWEST
-    page_value = str(args.get("page", "1") or "1")
-    # Only ASCII digits: str.isdigit() also takes "²", which int() refuses.
-    if not re.fullmatch(r"[0-9]{1,5}", page_value) or not 1 <= int(page_value) <= MAX_PAGE:
-        raise BadFilter("page")
+    try:
+        page = pagination.parse_page_number(args.get("page"))
+    except pagination.BadPage:
+        raise BadFilter("page") from None
     topic = _by_slug(Topic, args.get("topic"), "topic")
     community = _by_slug(LocalCommunity, args.get("community"), "community")
-    return Filters(state, topic, community, text, sort, int(page_value))
+    return Filters(state, topic, community, text, sort, page)
 
 
 def _by_slug(model: type[Topic] | type[LocalCommunity], slug: Any, field: str) -> Any:
@@ -128,16 +132,28 @@ def _state_condition(state: StateFilter, now: datetime) -> sa.ColumnElement[bool
         ),
         StateFilter.OPEN: open_now,
         StateFilter.AWAITING: Initiative.state == _S.AWAITING_RESPONSE,
+        # As lifecycle.is_response_overdue: late from the first moment after the due time.
+        StateFilter.OVERDUE: sa.and_(
+            Initiative.state == _S.AWAITING_RESPONSE, Initiative.response_due_at < now
+        ),
         StateFilter.ANSWERED: Initiative.state == _S.ANSWERED,
         StateFilter.COMPLETED: Initiative.state == _S.COMPLETED,
         StateFilter.EXPIRED: expired,
-        StateFilter.WITHDRAWN: Initiative.state == _S.WITHDRAWN,
+        # Withdrawn before any moderator published it: never public (permissions.can_view).
+        StateFilter.WITHDRAWN: sa.and_(
+            Initiative.state == _S.WITHDRAWN, Initiative.published_at.is_not(None)
+        ),
         StateFilter.REJECTED: Initiative.state == _S.REJECTED,
     }[state]
 
 
-def _filtered(filters: Filters, now: datetime) -> tuple[sa.Select[Any], Any]:
-    """The filtered select of initiatives, and the rank column when searching."""
+def _filtered(
+    filters: Filters, now: datetime, *, probe: bool = False
+) -> tuple[sa.Select[Any], Any]:
+    """The filtered select of initiatives, and the rank column when searching.
+
+    ``probe``: only to ask whether there is any row (see ``search.planned_whole``).
+    """
     query = sa.select(Initiative).where(_state_condition(filters.state, now))
     if filters.topic is not None:
         query = query.where(Initiative.topic_id == filters.topic.id)
@@ -145,13 +161,13 @@ def _filtered(filters: Filters, now: datetime) -> tuple[sa.Select[Any], Any]:
         query = query.where(Initiative.community_id == filters.community.id)
     rank = None
     if filters.text:
-        # The text of an initiative that was not published is not public: not searchable either.
-        query = query.where(Initiative.state != _S.REJECTED)
+        # The index holds only what the public may read (a rejected initiative's title, not
+        # its text), so no filter here has to keep hidden text from matching.
         ranked = search.ranked(filters.text)
         if ranked is None:
             query = query.where(sa.false())  # only punctuation: nothing can match
         else:
-            hits = ranked.subquery()
+            hits = search.planned_whole(ranked) if probe else ranked.subquery()
             query = query.join(hits, hits.c.id == Initiative.id)
             rank = hits.c.rank
     return query, rank
@@ -172,28 +188,42 @@ def _ordered(query: sa.Select[Any], sort: Sort, rank: Any, now: datetime) -> sa.
     return query.order_by(*newest)
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Initiative]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def list_page(filters: Filters, now: datetime, page_size: int = PAGE_SIZE) -> Page:
+def list_page(filters: Filters, now: datetime, page_size: int | None = None) -> Page[Initiative]:
+    """One page of the public list; the count stops at ``COUNT_CAP`` ("more than 1,000")."""
+    page_size = page_size or PAGE_SIZE
     query, rank = _filtered(filters, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        _ordered(query, filters.sort, rank, now)
-        .options(joinedload(Initiative.topic), joinedload(Initiative.community))
-        .limit(page_size)
-        .offset((filters.page - 1) * page_size)
+    ordered = _ordered(query, filters.sort, rank, now).options(
+        joinedload(Initiative.topic), joinedload(Initiative.community)
     )
-    return Page(list(rows.unique()), int(total), filters.page, page_size)
+    return pagination.paginate(
+        ordered, page=filters.page, size=page_size, count_cap=COUNT_CAP, unique=True
+    )
+
+
+#: At most this many other spellings are offered when a search finds nothing.
+SUGGESTIONS = 3
+
+
+def suggestions(filters: Filters, now: datetime) -> list[str]:
+    """Other spellings of the search text that find something in this list, likeliest first.
+
+    For a search that found nothing. The spellings come from the index's vocabulary, so from
+    public text only (``search.corrections``); one more query checks all of them at once
+    against the list's filters, so that each one offered finds something. At most three
+    queries in all on SQLite, four on PostgreSQL, whatever the list and the text.
+    """
+    # No more are checked than can be shown: each check costs about what a search does.
+    candidates = search.corrections(filters.text, limit=SUGGESTIONS)
+    if not candidates:
+        return []
+    checks = [
+        _filtered(replace(filters, text=text), now, probe=True)[0]
+        .with_only_columns(Initiative.id)
+        .exists()
+        for text in candidates
+    ]
+    finds = db.session.execute(sa.select(*checks)).one()
+    return [text for text, found in zip(candidates, finds, strict=True) if found][:SUGGESTIONS]
 
 
 def export_rows(filters: Filters, now: datetime) -> Iterator[Initiative]:
@@ -254,6 +284,19 @@ def by_author(user: User) -> list[Initiative]:
             .order_by(Initiative.created_at.desc())
         ).unique()
     )
+
+
+def supported_by(user: User, limit: int) -> tuple[list[Initiative], int]:
+    """The initiatives the account supports, the latest support first (up to ``limit``), and
+    how many it supports in all. Two queries, whatever the number."""
+    query = sa.select(Initiative).join(
+        Support, sa.and_(Support.initiative_id == Initiative.id, Support.user_id == user.id)
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Support.created_at.desc(), Support.id.desc()).limit(limit)
+    )
+    return list(rows), int(total)
 
 
 def awaiting_response() -> list[Initiative]:

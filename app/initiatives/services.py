@@ -7,11 +7,12 @@ also an audit entry, in the same transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app.auth import identity
 from app.auth.models import User
 from app.core import models as audit
 from app.core.text import render_markdown
@@ -61,9 +62,20 @@ def version(initiative: Initiative) -> str:
     return initiative.updated_at.isoformat()
 
 
+class Gone(Exception):
+    """The initiative was deleted meanwhile (a draft deleted by a click a moment earlier)."""
+
+
 def _lock(initiative: Initiative) -> None:
-    """Reload the row under a lock (PostgreSQL) so two transitions cannot interleave."""
-    db.session.refresh(initiative, with_for_update=True)
+    """Reload the row under a lock (PostgreSQL) so two transitions cannot interleave.
+
+    A transition that waited for the lock sees the state the other one left; the permission
+    checks after it then refuse what is no longer possible.
+    """
+    try:
+        db.session.refresh(initiative, with_for_update=True)
+    except sa.exc.InvalidRequestError:  # the row is gone: deleted while we waited
+        raise Gone from None
 
 
 def _event(
@@ -83,9 +95,12 @@ def _audit(actor: User | None, action: str, initiative: Initiative, **data: Any)
     audit.record(actor.id if actor else None, action, "initiative", initiative.id, **data)
 
 
+_Choice = TypeVar("_Choice", Topic, LocalCommunity)
+
+
 def _active(
-    model: type[Topic] | type[LocalCommunity], item_id: int | None, current: int | None = None
-) -> Any:
+    model: type[_Choice], item_id: int | None, current: int | None = None
+) -> _Choice | None:
     """The chosen item; one no longer in use is accepted only if it is already the current one."""
     if item_id is None:
         return None
@@ -126,7 +141,10 @@ def create_draft(
 
 
 def _apply_content(initiative: Initiative, **content: Any) -> None:
-    initiative.topic = _active(Topic, content["topic_id"], initiative.topic_id)
+    topic = _active(Topic, content["topic_id"], initiative.topic_id)
+    if topic is None:  # every initiative has a topic; the form requires one
+        raise InvalidChoice("Topic")
+    initiative.topic = topic
     initiative.community = _active(LocalCommunity, content["community_id"], initiative.community_id)
     initiative.title = " ".join(content["title"].split())
     initiative.summary = " ".join(content["summary"].split())
@@ -140,13 +158,31 @@ def update(actor: User, initiative: Initiative, **content: Any) -> None:
     """Change the text (authors until publication; moderators may correct, audited)."""
     if not permissions.can_edit(actor, initiative):
         raise NotAllowed
+    before = {name: getattr(initiative, column) for name, column in _TRACKED_CONTENT.items()}
     _apply_content(initiative, **content)
-    if not permissions.is_author(actor, initiative):
-        _audit(actor, "initiative.edit", initiative)
-        if initiative.state is _S.PUBLISHED:
-            # Supporters must see that the text they supported was changed, and by whom.
-            _event(initiative, EventKind.EDITED, actor)
+    changed = [
+        name for name, column in _TRACKED_CONTENT.items()
+        if getattr(initiative, column) != before[name]
+    ]  # fmt: skip
+    public = initiative.state not in (_S.DRAFT, _S.SUBMITTED)
+    if changed and (public or not permissions.is_author(actor, initiative)):
+        # Whoever changes a published text — a moderator correcting it, or a moderator who
+        # is also its author — supporters must see that it changed, what and by whom.
+        _audit(actor, "initiative.edit", initiative, fields=changed)
+        if public:
+            _event(initiative, EventKind.EDITED, actor, fields=changed)
     db.session.flush()
+
+
+#: The parts of an initiative's content whose change is traced (field name: attribute).
+_TRACKED_CONTENT = {
+    "title": "title",
+    "summary": "summary",
+    "body": "body",
+    "topic": "topic",
+    "community": "community",
+    "location": "location",
+}
 
 
 def submit(actor: User, initiative: Initiative) -> None:
@@ -172,6 +208,7 @@ def unsubmit(actor: User, initiative: Initiative) -> None:
 
 
 def delete_draft(actor: User, initiative: Initiative) -> None:
+    _lock(initiative)
     if not permissions.can_delete(actor, initiative):
         raise NotAllowed
     db.session.delete(initiative)
@@ -281,6 +318,8 @@ def support(actor: User, initiative: Initiative, *, now: datetime | None = None)
     now = now or utcnow()
     if not permissions.can_support(actor, initiative, now):
         raise NotAllowed
+    if _counted_under_a_former_account(actor, initiative):
+        raise AlreadySupported
     vote = Support(initiative_id=initiative.id, user_id=actor.id, created_at=now)
     try:
         with db.session.begin_nested():  # SAVEPOINT: a duplicate must not poison the request
@@ -296,6 +335,21 @@ def support(actor: User, initiative: Initiative, *, now: datetime | None = None)
     _reach_threshold_if_due(initiative, now)
     db.session.refresh(initiative)
     return vote
+
+
+def _counted_under_a_former_account(actor: User, initiative: Initiative) -> bool:
+    """Whether the person already counts here through an account they deleted.
+
+    A returning person has a new account, and the unique constraint only sees that one: their
+    old support, or their old initiative (an author never supports their own), must not let
+    them count twice. The old account stays anonymous; only its key is compared.
+    """
+    former = identity.former_accounts(actor)
+    supported = sa.exists().where(
+        Support.initiative_id == initiative.id, Support.user_id.in_(former)
+    )
+    proposed = former.where(User.id == initiative.author_id).exists()
+    return bool(db.session.scalar(sa.select(sa.or_(supported, proposed))))
 
 
 def _reach_threshold_if_due(initiative: Initiative, now: datetime) -> None:

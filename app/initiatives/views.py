@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import (
@@ -21,12 +21,21 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 
 from app.auth import permissions as auth_permissions
+from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
 from app.core.time import utcnow
 from app.extensions import db, limiter
-from app.initiatives import bp, lifecycle, permissions, queries, rules, search, services
+from app.initiatives import (
+    bp,
+    lifecycle,
+    permissions,
+    queries,
+    rules,
+    search,
+    services,
+    sharing,
+)
 from app.initiatives.forms import (
     InitiativeForm,
     ProgressForm,
@@ -45,14 +54,10 @@ from app.initiatives.models import (
 from app.reference.seed import slugify
 
 
-def _me() -> Any:
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
-
-
 def _load(initiative_id: int) -> Initiative:
     """The initiative, or 404 — also for one the visitor may not see (nothing is revealed)."""
     initiative = db.get_or_404(Initiative, initiative_id)
-    if not permissions.can_view(_me(), initiative):
+    if not permissions.can_view(current_account(), initiative):
         abort(404)
     return initiative
 
@@ -71,6 +76,7 @@ def _helpers() -> dict[str, Any]:
         "response_labels": RESPONSE_LABELS,
         "initiative_lifecycle": lifecycle,
         "initiative_version": services.version,
+        "share_mailto": sharing.share_mailto,
     }
 
 
@@ -89,8 +95,8 @@ def index() -> ResponseReturnValue:
     filters = _filters_or_400()
     now = utcnow()
     page = queries.list_page(filters, now)
-    if filters.page > page.pages:
-        abort(404)
+    if page.number > 1 and not page.items:
+        abort(404)  # past the last page
     topics, communities = queries.filter_choices()
     return render_template(
         "initiatives/list.html",
@@ -101,6 +107,8 @@ def index() -> ResponseReturnValue:
         states=queries.StateFilter,
         sorts=queries.Sort,
         now=now,
+        # Nothing found: the spellings that would find something (templates/_no_results.html).
+        suggestions=queries.suggestions(filters, now) if filters.text and not page.total else [],
     )
 
 
@@ -179,7 +187,7 @@ def export() -> ResponseReturnValue:
 @login_required
 def mine() -> ResponseReturnValue:
     return render_template(
-        "initiatives/mine.html", initiatives=queries.by_author(_me()), now=utcnow()
+        "initiatives/mine.html", initiatives=queries.by_author(signed_in_account()), now=utcnow()
     )
 
 
@@ -211,16 +219,28 @@ def _render_form(
     return page, status
 
 
+def _checking_similar() -> bool:
+    return request.form.get("action") == "check"
+
+
+# "Look for similar initiatives" saves nothing, so it never costs a save (nor the typed text);
+# but it asks the index, so it has a budget of its own: per account, shared by the new and
+# the edit form, generous for writing (about one check a minute) and still a limit.
+_similar_check_limit = limiter.shared_limit(
+    "60 per hour",
+    scope="initiatives-similar-check",
+    methods=["POST"],
+    key_func=rate_limit_key,
+    exempt_when=lambda: not _checking_similar(),
+)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    "30 per hour",
-    methods=["POST"],
-    # Looking for similar initiatives saves nothing: it must never cost the typed text.
-    exempt_when=lambda: request.form.get("action") == "check",
-)
+@limiter.limit("30 per hour", methods=["POST"], exempt_when=_checking_similar)
+@_similar_check_limit
 def new() -> ResponseReturnValue:
-    if not permissions.can_create(_me()):
+    if not permissions.can_create(signed_in_account()):
         return render_template("initiatives/cannot_submit.html"), 403
     form = InitiativeForm()
     if request.method == "POST" and request.form.get("action") == "check":
@@ -229,7 +249,7 @@ def new() -> ResponseReturnValue:
         return _render_form(form, None, similar, 200)
     if form.validate_on_submit():
         try:
-            initiative = services.create_draft(_me(), **form.content())
+            initiative = services.create_draft(signed_in_account(), **form.content())
         except services.InvalidChoice:
             form.topic.errors = [_("Choose a topic from the list.")]
         else:
@@ -244,9 +264,10 @@ def new() -> ResponseReturnValue:
 
 @bp.route("/<id:initiative_id>/edit", methods=["GET", "POST"])
 @login_required
+@_similar_check_limit
 def edit(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    if not permissions.can_edit(_me(), initiative):
+    if not permissions.can_edit(signed_in_account(), initiative):
         abort(403)
     form = InitiativeForm(
         obj=None if request.method == "POST" else _FormData(initiative), current=initiative
@@ -257,7 +278,7 @@ def edit(initiative_id: int) -> ResponseReturnValue:
         )
     if form.validate_on_submit():
         try:
-            services.update(_me(), initiative, **form.content())
+            services.update(signed_in_account(), initiative, **form.content())
         except services.InvalidChoice:
             form.topic.errors = [_("Choose a topic from the list.")]
         else:
@@ -277,13 +298,44 @@ class _FormData:
         self.location = initiative.location
 
 
-def _act(initiative_id: int, action: Any, message: str, **kwargs: Any) -> ResponseReturnValue:
-    """Run a simple transition; 403 when it is not allowed now."""
+def _refused(
+    initiative: Initiative, could: Callable[[Any, Initiative], bool]
+) -> ResponseReturnValue:
+    """The answer to a transition that is not allowed (any more).
+
+    ``could`` tells whether the visitor could ever take this action on this initiative. If
+    so, the state moved on since they opened the page: their own first click did it (a
+    double click), or someone else did something meanwhile. That is no offence: nothing is
+    done, and the page shows the current state. Anyone else gets the 403 page.
+    """
+    db.session.rollback()  # whatever a service did before refusing; reloads the initiative
+    if not could(signed_in_account(), initiative):
+        abort(403)
+    state = lifecycle.effective_state(initiative, utcnow())
+    flash(
+        _(
+            "Nothing was done: the initiative is now “%(state)s”. It changed after you opened "
+            "the page, perhaps with your own first click.",
+            state=STATE_LABELS[state],
+        ),
+        "info",
+    )
+    return redirect(detail_url(initiative), 303)
+
+
+def _act(
+    initiative_id: int,
+    action: Any,
+    message: str,
+    could: Callable[[Any, Initiative], bool] = permissions.is_author,
+    **kwargs: Any,
+) -> ResponseReturnValue:
+    """Run a simple transition of the author's; see ``_refused`` when it is not allowed now."""
     initiative = _load(initiative_id)
     try:
-        action(_me(), initiative, **kwargs)
+        action(signed_in_account(), initiative, **kwargs)
     except services.NotAllowed:
-        abort(403)
+        return _refused(initiative, could)
     db.session.commit()
     flash(message, "success")
     return redirect(detail_url(initiative))
@@ -309,33 +361,44 @@ def unsubmit(initiative_id: int) -> ResponseReturnValue:
     )
 
 
-def _confirmable(initiative_id: int, allowed: Any) -> Initiative:
-    """Load and check for an action that asks "are you sure?" first (it cannot be undone)."""
-    initiative = _load(initiative_id)
-    if not allowed(_me(), initiative):
-        abort(403)
-    return initiative
-
-
 @bp.route("/<id:initiative_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(initiative_id: int) -> ResponseReturnValue:
-    now = utcnow()
-    initiative = _confirmable(
-        initiative_id, lambda user, item: permissions.can_withdraw(user, item, now)
-    )
-    if request.method == "GET":
-        return render_template("initiatives/confirm_withdraw.html", initiative=initiative)
-    return _act(initiative_id, services.withdraw, _("Your initiative has been withdrawn."))
+    # Asks "are you sure?" first: it cannot be undone.
+    if request.method == "POST":
+        return _act(initiative_id, services.withdraw, _("Your initiative has been withdrawn."))
+    initiative = _load(initiative_id)
+    if not permissions.can_withdraw(signed_in_account(), initiative, utcnow()):
+        return _refused(initiative, permissions.is_author)
+    return render_template("initiatives/confirm_withdraw.html", initiative=initiative)
+
+
+def _already_deleted() -> ResponseReturnValue:
+    db.session.rollback()
+    flash(_("This draft no longer exists: it has already been deleted."), "info")
+    return redirect(url_for("initiatives.mine"), 303)
 
 
 @bp.route("/<id:initiative_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(initiative_id: int) -> ResponseReturnValue:
-    initiative = _confirmable(initiative_id, permissions.can_delete)
+    # Held in a variable: the session's identity map is weak, and _load must find this very
+    # object rather than ask the database again after a concurrent delete committed.
+    found = db.session.get(Initiative, initiative_id)
+    if found is None and request.method == "POST":
+        # Most likely the second click of a double click. Says nothing about whose it was.
+        return _already_deleted()
+    initiative = _load(initiative_id)
+    if not permissions.can_delete(signed_in_account(), initiative):
+        return _refused(initiative, permissions.is_author)
     if request.method == "GET":
         return render_template("initiatives/confirm_delete.html", initiative=initiative)
-    services.delete_draft(_me(), initiative)
+    try:
+        services.delete_draft(signed_in_account(), initiative)
+    except services.Gone:  # a click a moment earlier deleted it while this one waited
+        return _already_deleted()
+    except services.NotAllowed:
+        return _refused(initiative, permissions.is_author)
     db.session.commit()
     flash(_("The draft has been deleted."), "success")
     return redirect(url_for("initiatives.mine"))
@@ -346,11 +409,11 @@ def delete(initiative_id: int) -> ResponseReturnValue:
 
 @bp.post("/<id:initiative_id>/support")
 @login_required
-@limiter.limit("60 per minute")
+@limiter.limit("60 per minute", key_func=rate_limit_key)
 def support(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
     try:
-        services.support(_me(), initiative)
+        services.support(signed_in_account(), initiative)
     except services.NotAllowed:
         abort(403)
     except services.AlreadySupported:
@@ -363,11 +426,11 @@ def support(initiative_id: int) -> ResponseReturnValue:
 
 @bp.post("/<id:initiative_id>/support/withdraw")
 @login_required
-@limiter.limit("60 per minute")
+@limiter.limit("60 per minute", key_func=rate_limit_key)
 def unsupport(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
     try:
-        services.withdraw_support(_me(), initiative)
+        services.withdraw_support(signed_in_account(), initiative)
     except services.NotAllowed:
         abort(403)
     except services.NotSupported:
@@ -387,13 +450,13 @@ def publish(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
     try:
         services.publish(
-            _me(),
+            signed_in_account(),
             initiative,
             seen=request.form.get("seen", ""),
             responsible_unit_id=_id_or_none(request.form.get("unit")),
         )
     except services.NotAllowed:
-        abort(403)
+        return _refused(initiative, permissions.could_moderate)
     except services.InvalidChoice:
         abort(400)
     except services.ChangedMeanwhile:
@@ -425,15 +488,26 @@ def _changed_meanwhile(initiative: Initiative) -> ResponseReturnValue:
 
 
 def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> ResponseReturnValue:
-    me = _me()
+    me = current_account()
     now = utcnow()
-    context = {
-        "reject_form": RejectForm(prefix="reject"),
-        "unit_form": UnitForm(prefix="unit"),
-        "respond_form": RespondForm(prefix="respond"),
-        "progress_form": ProgressForm(prefix="progress"),
-        **forms,
+    # Only the forms this visitor is shown: building one loads its choices (reasons, units),
+    # which an anonymous reader — most visitors — would pay for and never see.
+    wanted: dict[str, Callable[[], Any]] = {
+        "reject_form": lambda: RejectForm(prefix="reject"),
+        "unit_form": lambda: UnitForm(prefix="unit"),
+        "respond_form": lambda: RespondForm(prefix="respond"),
+        "progress_form": lambda: ProgressForm(prefix="progress"),
     }
+    shown = {
+        "reject_form": permissions.can_moderate(me, initiative),
+        "unit_form": permissions.can_assign_unit(me, initiative),
+        "respond_form": permissions.can_respond(me, initiative, now),
+        "progress_form": permissions.can_report_progress(me, initiative),
+    }
+    context: dict[str, Any] = {
+        name: make() for name, make in wanted.items() if shown[name] and name not in forms
+    }
+    context.update(forms)
     if permissions.can_manage_attachments(me, initiative):
         from app.initiatives.attachment_forms import AttachmentForm
 
@@ -460,19 +534,21 @@ def detail(initiative_id: int, slug: str | None = None) -> ResponseReturnValue:
 @login_required
 def reject(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    if not permissions.can_moderate(_me(), initiative):
-        abort(403)
+    if not permissions.can_moderate(signed_in_account(), initiative):
+        return _refused(initiative, permissions.could_moderate)
     form = RejectForm(prefix="reject")
     if not form.validate_on_submit():
         return _detail(initiative, 422, reject_form=form)
     try:
         services.reject(
-            _me(),
+            signed_in_account(),
             initiative,
             seen=request.form.get("seen", ""),
             reason_id=int(form.reason.data),
             note=form.note.data,
         )
+    except services.NotAllowed:  # moderated by someone else while this one waited
+        return _refused(initiative, permissions.could_moderate)
     except services.InvalidChoice:
         abort(400)
     except services.NoteRequired:
@@ -485,16 +561,23 @@ def reject(initiative_id: int) -> ResponseReturnValue:
     return redirect(detail_url(initiative))
 
 
+def _could_assign(user: Any, initiative: Initiative) -> bool:
+    return auth_permissions.is_moderator(user) or permissions.answers_for(user, initiative)
+
+
 @bp.post("/<id:initiative_id>/unit")
 @login_required
 def assign(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    if not permissions.can_assign_unit(_me(), initiative):
-        abort(403)
+    if not permissions.can_assign_unit(signed_in_account(), initiative):
+        return _refused(initiative, _could_assign)
     form = UnitForm(prefix="unit")
     if not form.validate_on_submit():
         return _detail(initiative, 422, unit_form=form)
-    services.assign_unit(_me(), initiative, unit_id=int(form.unit.data))
+    try:
+        services.assign_unit(signed_in_account(), initiative, unit_id=int(form.unit.data))
+    except services.NotAllowed:
+        return _refused(initiative, _could_assign)
     db.session.commit()
     flash(_("The responsible unit has been set."), "success")
     return redirect(detail_url(initiative))
@@ -504,14 +587,20 @@ def assign(initiative_id: int) -> ResponseReturnValue:
 @login_required
 def respond(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    if not permissions.can_respond(_me(), initiative, utcnow()):
-        abort(403)
+    if not permissions.can_respond(signed_in_account(), initiative, utcnow()):
+        return _refused(initiative, permissions.answers_for)
     form = RespondForm(prefix="respond")
     if not form.validate_on_submit():
         return _detail(initiative, 422, respond_form=form)
-    services.respond(
-        _me(), initiative, kind=ResponseKind(form.kind.data), text=form.text.data or ""
-    )
+    try:
+        services.respond(
+            signed_in_account(),
+            initiative,
+            kind=ResponseKind(form.kind.data),
+            text=form.text.data or "",
+        )
+    except services.NotAllowed:  # answered by someone else while this one waited
+        return _refused(initiative, permissions.answers_for)
     db.session.commit()
     flash(_("The response is published."), "success")
     return redirect(detail_url(initiative))
@@ -521,14 +610,20 @@ def respond(initiative_id: int) -> ResponseReturnValue:
 @login_required
 def progress(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    if not permissions.can_report_progress(_me(), initiative):
-        abort(403)
+    if not permissions.can_report_progress(signed_in_account(), initiative):
+        return _refused(initiative, permissions.answers_for)
     form = ProgressForm(prefix="progress")
     if not form.validate_on_submit():
         return _detail(initiative, 422, progress_form=form)
-    services.report_progress(
-        _me(), initiative, note=form.note.data or "", completed=form.completed.data
-    )
+    try:
+        services.report_progress(
+            signed_in_account(),
+            initiative,
+            note=form.note.data or "",
+            completed=form.completed.data,
+        )
+    except services.NotAllowed:  # completed by someone else while this one waited
+        return _refused(initiative, permissions.answers_for)
     db.session.commit()
     flash(_("The progress report is published."), "success")
     return redirect(detail_url(initiative))

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import enum_type
-from app.extensions import db
+from app.extensions import Model
 
 
 class OrgUnitKind(enum.StrEnum):
@@ -27,7 +27,7 @@ ORG_UNIT_KIND_LABELS = {
 }
 
 
-class OrgUnit(db.Model):
+class OrgUnit(Model):
     """A unit that answers questions and initiatives (e.g. Kabinet župana)."""
 
     __tablename__ = "org_units"

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class AccessibilityFeedback(db.Model):
+class AccessibilityFeedback(Model):
     """A report of an accessibility barrier, or a request for content in another form."""
 
     __tablename__ = "accessibility_feedback"

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
 class _Named:
@@ -22,7 +22,7 @@ class _Named:
         return self.name_sl
 
 
-class Topic(_Named, db.Model):
+class Topic(_Named, Model):
     """What an initiative or question is about (traffic, schools, environment …)."""
 
     __tablename__ = "topics"
@@ -38,7 +38,7 @@ class Topic(_Named, db.Model):
         return f"<Topic {self.slug}>"
 
 
-class LocalCommunity(_Named, db.Model):
+class LocalCommunity(_Named, Model):
     """A krajevna skupnost: the neighbourhood an initiative concerns."""
 
     __tablename__ = "local_communities"
@@ -53,7 +53,7 @@ class LocalCommunity(_Named, db.Model):
         return f"<LocalCommunity {self.slug}>"
 
 
-class RejectionReason(_Named, db.Model):
+class RejectionReason(_Named, Model):
     """A public reason a moderator gives for not publishing (a free text may add to it)."""
 
     __tablename__ = "rejection_reasons"

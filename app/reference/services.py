@@ -25,6 +25,7 @@ from app.reference.seed import slugify
 
 Item = TypeVar("Item", Topic, LocalCommunity, RejectionReason)
 ReferenceModel = type[Topic] | type[LocalCommunity] | type[RejectionReason]
+ReferenceItem = Topic | LocalCommunity | RejectionReason
 
 #: How each kind is named in the audit log (action ``topic.create``, target type ``topic``).
 AUDIT_TYPES: dict[ReferenceModel, str] = {
@@ -72,12 +73,19 @@ def sort_key(name: str) -> str:
 def max_lengths(model: ReferenceModel) -> dict[str, int]:
     """The longest name each field takes, read from the columns (the one source of truth)."""
     columns = model.__table__.columns
-    return {field: int(columns[field].type.length) for field in NAME_FIELDS}
+    return {field: _length(columns[field]) for field in NAME_FIELDS}
+
+
+def _length(column: sa.ColumnElement[Any]) -> int:
+    column_type = column.type
+    if not isinstance(column_type, sa.String) or column_type.length is None:
+        raise TypeError(f"{column} is not a text column of a fixed length")
+    return column_type.length
 
 
 def create(
-    actor: User | None, model: type[Item], *, name_sl: str, name_en: str | None = None
-) -> Item:
+    actor: User | None, model: ReferenceModel, *, name_sl: str, name_en: str | None = None
+) -> ReferenceItem:
     """Add an active item; its slug comes from the Slovenian name and never changes after.
 
     :raise NotAllowed: the actor is not an administrator.
@@ -195,7 +203,8 @@ def _refuse_duplicates(model: ReferenceModel, item_id: int | None, names: dict[s
         query = query.where(model.id != item_id)
     # Reference lists are short (tens of rows), and folding accents portably in SQL is not
     # possible on SQLite: compare in Python.
-    for other in db.session.scalars(query):
+    others: list[Topic | LocalCommunity | RejectionReason] = list(db.session.scalars(query))
+    for other in others:
         for field, value in names.items():
             existing = getattr(other, field)
             if value is None or existing is None or name_key(existing) != name_key(value):
@@ -215,7 +224,7 @@ def _refuse_duplicates(model: ReferenceModel, item_id: int | None, names: dict[s
 
 def _free_slug(model: ReferenceModel, name_sl: str) -> str:
     """A slug from the Slovenian name, with ``-2``, ``-3`` … when it is taken already."""
-    limit = int(model.__table__.columns["slug"].type.length)
+    limit = _length(model.__table__.columns["slug"])
     # A name without a single Latin letter or digit still needs a slug.
     base = slugify(name_sl)[:limit].strip("-") or AUDIT_TYPES[model].replace("_", "-")
     taken = set(db.session.scalars(sa.select(model.slug)))

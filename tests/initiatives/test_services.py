@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.auth import services as auth_services
+from app.auth import accounts
 from app.auth.models import Role, User
 from app.core.models import AuditEntry
 from app.core.time import utcnow
@@ -222,6 +222,34 @@ class TestModeration:
         assert events(item)[-1] is EventKind.EDITED
         assert "initiative.edit" in actions()
 
+    def test_a_moderators_change_of_their_own_published_text_is_public(
+        self, make_initiative, make_user
+    ) -> None:
+        # The author is a moderator too: the change must leave the same trace as anyone's.
+        moderator_id = make_user(roles=[(Role.MODERATOR, None)])
+        item = initiative(make_initiative, _S.PUBLISHED, author_id=moderator_id, supporters=2)
+        services.update(
+            item.author, item, title=item.title, summary="Drugačen povzetek.", body="b",
+            topic_id=topic().id, community_id=None, location=None,
+        )  # fmt: skip
+        assert events(item)[-1] is EventKind.EDITED
+        assert item.events[-1].actor_id == moderator_id
+        assert item.events[-1].data == {"fields": ["summary", "body"]}
+        entry = db.session.scalars(sa.select(AuditEntry).filter_by(action="initiative.edit")).one()
+        assert (entry.actor_id, entry.target_id) == (moderator_id, item.id)
+        assert entry.data == {"fields": ["summary", "body"]}
+
+    def test_an_authors_change_of_a_draft_leaves_no_public_trace(
+        self, make_initiative, make_user
+    ) -> None:
+        item = initiative(make_initiative, _S.DRAFT)
+        services.update(
+            item.author, item, title="Nov naslov", summary=item.summary, body="b",
+            topic_id=topic().id, community_id=None, location=None,
+        )  # fmt: skip
+        assert EventKind.EDITED not in events(item)
+        assert "initiative.edit" not in actions()
+
     def test_a_moderator_cannot_moderate_their_own(self, make_initiative, make_user) -> None:
         moderator_id = make_user(roles=[(Role.MODERATOR, None)])
         item = initiative(make_initiative, _S.SUBMITTED, author_id=moderator_id)
@@ -301,7 +329,7 @@ class TestSupport:
         item = initiative(make_initiative)
         resident = user(make_user)
         services.support(resident, item)
-        auth_services.delete_account(resident)
+        accounts.delete_account(resident)
         db.session.refresh(item)
         assert item.support_count == 1
         assert counter_equals_rows(item)
@@ -426,7 +454,7 @@ class TestPrivacy:
         mine = initiative(make_initiative, _S.DRAFT, author_id=resident.id, title="Moja")
         other = initiative(make_initiative, title="Tuja")
         services.support(resident, other)
-        data = auth_services.export_data(resident)
+        data = accounts.export_data(resident)
         assert [i["title"] for i in data["initiatives"]] == ["Moja"]
         assert data["initiatives"][0]["state"] == "draft"
         assert [s["title"] for s in data["supports"]] == ["Tuja"]
@@ -439,7 +467,7 @@ class TestPrivacy:
         draft = initiative(make_initiative, _S.DRAFT, author_id=resident.id).id
         waiting = initiative(make_initiative, _S.SUBMITTED, author_id=resident.id).id
         public = initiative(make_initiative, _S.PUBLISHED, author_id=resident.id).id
-        auth_services.delete_account(resident)
+        accounts.delete_account(resident)
         assert db.session.get(Initiative, draft) is None
         assert db.session.get(Initiative, waiting) is None
         kept = db.session.get(Initiative, public)

@@ -1,0 +1,264 @@
+"""How many SQL statements the pages of initiatives cost, whatever the number of items.
+
+Each page is counted with one item and with many (more than a page of them), anonymous and
+signed in. The bounds are today's counts, exactly: a change that adds a query fails here and
+prints the statements; one that saves a query lowers the bound. A count that grows with the
+items is an N+1 query, to be fixed, never a reason to raise a bound.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+
+from app.auth.models import Role, User
+from app.core.time import utcnow
+from app.extensions import db
+from app.initiatives import attachments, services
+from app.initiatives.models import (
+    EventKind,
+    Initiative,
+    InitiativeEvent,
+    InitiativeState,
+    ResponseKind,
+)
+from app.org.models import OrgUnit
+from app.reference.models import LocalCommunity
+from tests.conftest import Queries
+
+_S = InitiativeState
+#: More than a page of the list (20), so that paging, not the data, limits what is shown.
+MANY = 25
+
+CountQueries = Callable[[], AbstractContextManager[Queries]]
+
+
+def measure(
+    client: FlaskClient, count_queries: CountQueries, path: str, status: int = 200
+) -> Queries:
+    """The statements of one request, after a first one that may fill per-process caches."""
+    assert client.get(path).status_code == status
+    with count_queries() as queries:
+        assert client.get(path).status_code == status
+    return queries
+
+
+@pytest.fixture(params=["anonymous", "resident"])
+def visitor(
+    request: pytest.FixtureRequest, client: FlaskClient, make_user: Callable[..., int], login
+) -> str:
+    """The page seen by a visitor, and by a signed-in resident (who costs a few queries)."""
+    if request.param == "resident":
+        login(client, make_user())
+    return str(request.param)
+
+
+# --- the list -------------------------------------------------------------------------------
+
+#: Path -> statements for (anonymous, resident). The list is the total, the page of items
+#: (topic and community joined in) and the topics and communities of the filters; a topic or
+#: community in the URL is looked up by its slug. Signed in: the session, the account and its
+#: roles.
+LIST_BOUNDS = {
+    "/initiatives/": (4, 7),
+    "/initiatives/?sort=supported": (4, 7),
+    "/initiatives/?sort=closing": (4, 7),
+    "/initiatives/?state=open": (4, 7),
+    "/initiatives/?state=open&topic=promet&community=center&sort=supported": (6, 9),
+    "/initiatives/?q=prehod": (4, 7),
+    "/initiatives/?q=prehod&sort=newest": (4, 7),
+}
+
+
+def _community_id(app: Flask, slug: str = "center") -> int:
+    with app.app_context():
+        found = db.session.scalar(sa.select(LocalCommunity.id).filter_by(slug=slug))
+        assert found is not None
+        return found
+
+
+@pytest.mark.parametrize(("path", "bounds"), LIST_BOUNDS.items(), ids=list(LIST_BOUNDS))
+def test_the_list_costs_the_same_for_one_initiative_and_many(
+    app: Flask,
+    client: FlaskClient,
+    count_queries: CountQueries,
+    make_initiative: Callable[..., int],
+    visitor: str,
+    path: str,
+    bounds: tuple[int, int],
+) -> None:
+    bound = bounds[visitor == "resident"]
+    community = _community_id(app)
+    make_initiative(supporters=1, community_id=community)
+    measure(client, count_queries, path).expect(bound)
+    for n in range(MANY):
+        make_initiative(
+            title=f"Varen prehod za pešce {n}", supporters=n % 2, community_id=community
+        )
+    measure(client, count_queries, path).expect(bound)
+
+
+def test_a_later_page_of_the_list_costs_the_same(
+    client: FlaskClient, count_queries: CountQueries, make_initiative: Callable[..., int]
+) -> None:
+    for n in range(21):
+        make_initiative(title=f"Pobuda {n}")
+    measure(client, count_queries, "/initiatives/?page=2").expect(4)
+    for n in range(MANY):
+        make_initiative(title=f"Še ena {n}")
+    measure(client, count_queries, "/initiatives/?page=2").expect(4)
+
+
+# --- the home page --------------------------------------------------------------------------
+
+
+def _answered(make_initiative: Callable[..., int], title: str) -> int:
+    return make_initiative(
+        _S.ANSWERED,
+        title=title,
+        response_kind=ResponseKind.ACCEPTED,
+        response_text="Sprejeto.",
+        response_html="<p>Sprejeto.</p>",
+        answered_at=utcnow(),
+    )
+
+
+@pytest.mark.parametrize("bounds", [(3, 6)])  # the total and 3 open ones; 3 answered ones
+def test_the_home_page_costs_the_same_for_one_initiative_and_many(
+    client: FlaskClient,
+    count_queries: CountQueries,
+    make_initiative: Callable[..., int],
+    visitor: str,
+    bounds: tuple[int, int],
+) -> None:
+    bound = bounds[visitor == "resident"]
+    make_initiative(supporters=1)
+    _answered(make_initiative, "Odgovorjena")
+    measure(client, count_queries, "/").expect(bound)
+    for n in range(MANY):
+        make_initiative(title=f"Odprta {n}", supporters=n % 2)
+        _answered(make_initiative, f"Odgovorjena {n}")
+    measure(client, count_queries, "/").expect(bound)
+
+
+# --- an initiative's page -------------------------------------------------------------------
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _add_attachments(app: Flask, initiative_id: int, count: int) -> None:
+    """Pictures through the real service (it only takes them on a draft), then publish."""
+    with app.app_context():
+        initiative = db.session.get(Initiative, initiative_id)
+        assert initiative is not None
+        state = initiative.state
+        initiative.state = _S.DRAFT
+        for n in range(count):
+            upload = FileStorage(io.BytesIO(_png()), f"slika-{n}.png", content_type="image/png")
+            attachments.add(initiative.author, initiative, upload=upload, description=f"Slika {n}")
+        initiative.state = state
+        db.session.commit()
+
+
+def _add_supporters_and_events(
+    app: Flask, initiative_id: int, supporters: list[int], events: int
+) -> None:
+    with app.app_context():
+        initiative = db.session.get(Initiative, initiative_id)
+        assert initiative is not None
+        for user_id in supporters:
+            services.support(db.session.get(User, user_id), initiative)  # type: ignore[arg-type]
+        for n in range(events):
+            initiative.events.append(
+                InitiativeEvent(kind=EventKind.PROGRESS, note=f"Korak {n}.", data={})
+            )
+        db.session.commit()
+
+
+@pytest.fixture
+def upload_folder(app: Flask, tmp_path: Path) -> Iterator[None]:
+    """Pictures go to a folder of this test."""
+    saved = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    yield
+    app.config["UPLOAD_FOLDER"] = saved
+
+
+@pytest.mark.usefixtures("upload_folder")
+# The initiative, its topic, author, events and attachments (each loaded once, as a whole).
+# The moderators' and officials' forms (their reasons and units) only for those who see them.
+# Signed in: the session, the account, its roles, and whether it supports the initiative.
+@pytest.mark.parametrize("bounds", [(5, 9)])
+def test_an_initiatives_page_costs_the_same_with_many_supporters_events_and_attachments(
+    app: Flask,
+    client: FlaskClient,
+    count_queries: CountQueries,
+    make_initiative: Callable[..., int],
+    make_user: Callable[..., int],
+    visitor: str,
+    bounds: tuple[int, int],
+) -> None:
+    bound = bounds[visitor == "resident"]
+    item = make_initiative(supporters=1)
+    _add_supporters_and_events(app, item, [], events=1)
+    _add_attachments(app, item, 1)
+    path = f"/initiatives/{item}"
+    measure(client, count_queries, path).expect(bound)
+    limit = app.config["ATTACHMENTS_PER_INITIATIVE"]
+    _add_supporters_and_events(app, item, [make_user() for _ in range(40)], events=30)
+    _add_attachments(app, item, limit - 1)
+    with app.app_context():
+        grown = db.session.get(Initiative, item)
+        assert grown is not None
+        assert grown.support_count == 41
+        assert len(grown.events) >= 31
+        assert len(grown.attachments) == limit
+    measure(client, count_queries, path).expect(bound)
+
+
+# --- the moderation queue -------------------------------------------------------------------
+
+
+def _awaiting(app: Flask, make_initiative: Callable[..., int], title: str) -> int:
+    with app.app_context():
+        unit_id = db.session.scalar(sa.select(OrgUnit.id).filter_by(code="UGDP"))
+    return make_initiative(
+        _S.AWAITING_RESPONSE,
+        title=title,
+        threshold_reached_at=utcnow(),
+        response_due_at=utcnow() + timedelta(days=30),
+        responsible_unit_id=unit_id,
+    )
+
+
+def test_the_moderation_queue_costs_the_same_for_one_item_and_many(
+    app: Flask,
+    client: FlaskClient,
+    count_queries: CountQueries,
+    make_initiative: Callable[..., int],
+    make_user: Callable[..., int],
+    login,
+) -> None:
+    login(client, make_user(roles=[(Role.MODERATOR, None), (Role.OFFICIAL, "UGDP")]))
+    make_initiative(_S.SUBMITTED, title="V moderaciji")
+    _awaiting(app, make_initiative, "Čaka odgovor")
+    # The session, the account, its roles; the queue, and those awaiting a response.
+    measure(client, count_queries, "/initiatives/moderation").expect(5)
+    for n in range(MANY):
+        make_initiative(_S.SUBMITTED, title=f"V moderaciji {n}")
+        _awaiting(app, make_initiative, f"Čaka odgovor {n}")
+    measure(client, count_queries, "/initiatives/moderation").expect(5)
