@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from app.auth import demo as auth_demo
 from app.initiatives.demo import seed_initiatives
+from app.pages.demo import seed_feedback
 from app.reference.seed import seed_reference_data
 
 #: Seeders in the order they must run; each returns how many rows it added.
@@ -19,6 +20,7 @@ SEEDERS: list[Callable[[], int]] = [
     auth_demo.seed_personas,
     seed_reference_data,
     seed_initiatives,
+    seed_feedback,
 ]
 
 

@@ -8,14 +8,18 @@ the embedded default that ``make demo`` uses. Both run the real Alembic migratio
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import downgrade, upgrade
@@ -44,6 +48,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="folder where the browser tests save a screenshot of every page",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every app the tests build, and every `flask` they start, gets an empty instance folder
+    # of its own: never the checkout's instance/, where `make demo` writes its secrets.
+    instance = tempfile.mkdtemp(prefix="glas-instance-")
+    config.add_cleanup(lambda: shutil.rmtree(instance, ignore_errors=True))
+    os.environ["FLASK_INSTANCE_PATH"] = instance
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -171,6 +183,57 @@ def app_for(app: Flask, database_url: str) -> Iterator[Callable[..., Flask]]:
             engine.dispose()
 
 
+#: A long list of selected columns, shortened in reports: FROM and WHERE are what tell.
+_COLUMNS = re.compile(r"SELECT ((?:(?!SELECT|FROM).){80,}?) FROM")
+
+
+class Queries(list[str]):
+    """The SQL statements sent while a ``count_queries`` block ran, in order."""
+
+    def report(self) -> str:
+        lines = (_COLUMNS.sub("SELECT … FROM", " ".join(s.split())) for s in self)
+        return "\n".join(f"{n:3}. {line}" for n, line in enumerate(lines, 1))
+
+    def expect(self, bound: int) -> None:
+        """Exactly ``bound`` statements: fewer means the bound should come down, more a fault."""
+        assert len(self) == bound, (
+            f"{len(self)} SQL statements where {bound} are expected "
+            f"(lower the bound if a change saved some):\n{self.report()}"
+        )
+
+
+#: Left out of the count: the tests' isolation wraps each commit of the app in a SAVEPOINT,
+#: where production sends no statement at all. (A service's own begin_nested() is left out
+#: with them; the pages counted here do not write.)
+_HARNESS_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], AbstractContextManager[Queries]]:
+    """Count the SQL statements the app sends while a block runs (indico's ``count_queries``).
+
+    ``with count_queries() as queries: client.get(...)``, then ``queries.expect(n)``. It listens
+    on this test's connection, where every session of the app is bound (``_isolate_db``).
+    """
+
+    @contextmanager
+    def _count() -> Iterator[Queries]:
+        queries = Queries()
+        connection = app.extensions["test_connection"]
+
+        def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(_HARNESS_STATEMENTS):
+                queries.append(statement)
+
+        sa.event.listen(connection, "before_cursor_execute", listener)
+        try:
+            yield queries
+        finally:
+            sa.event.remove(connection, "before_cursor_execute", listener)
+
+    return _count
+
+
 @pytest.fixture(autouse=True)
 def _reset_rate_limits(app: Flask) -> None:
     with app.app_context():
@@ -219,7 +282,7 @@ def make_user(app: Flask) -> Callable[..., int]:
     Keyword arguments override columns; ``roles=[(Role, OrgUnit code | None), …]`` grants
     roles (a councillor gets a person record of the same name).
     """
-    from app.auth import services
+    from app.auth import roles as role_services
     from app.auth.models import ResidencySource, Role, User
     from app.auth.pseudonyms import key
     from app.core.time import utcnow
@@ -257,7 +320,7 @@ def make_user(app: Flask) -> Callable[..., int]:
                         )
                 if role is Role.COUNCILLOR:
                     person = Person(name=user.pseudonym or f"Councillor {n}")
-                services.grant_role(None, user, role, org_unit=unit, person=person)
+                role_services.grant_role(None, user, role, org_unit=unit, person=person)
             db.session.commit()
             return user.id
 
@@ -267,14 +330,14 @@ def make_user(app: Flask) -> Callable[..., int]:
 @pytest.fixture
 def login(app: Flask) -> Callable[[FlaskClient, int], None]:
     """Sign a test client in as an account, with a real server-side session."""
-    from app.auth import SESSION_TOKEN_KEY, services
+    from app.auth import SESSION_TOKEN_KEY, sessions
     from app.auth.models import User
 
     def _login(client: FlaskClient, user_id: int) -> None:
         with app.app_context():
             user = db.session.get(User, user_id)
             assert user is not None
-            token = services.start_session(user, acr=user.last_acr or "", provider_sid=None)
+            token = sessions.start_session(user, acr=user.last_acr or "", provider_sid=None)
             db.session.commit()
         with client.session_transaction() as session:
             session[SESSION_TOKEN_KEY] = token

@@ -1,7 +1,10 @@
 """Every page of Glas that the accessibility and HTML checks visit.
 
 Each feature adds its pages here: list pages, detail pages (of demo data), forms, and the
-pages only a signed-in person sees (``as_role`` names the demo persona's role).
+pages only a signed-in person sees (``as_role`` names the demo persona's role). A form page
+is also registered in its error state (``submit``): the page the server answers to a form
+sent with invalid data, with its error summary. ``test_page_registry`` fails when an HTML
+page of the app is missing here; what is not an HTML page is listed in ``NOT_PAGES``.
 """
 
 from __future__ import annotations
@@ -10,12 +13,53 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Submit:
+    """A form of the page, filled in and sent by a real click (so with its CSRF token).
+
+    The form is found by its ``action`` (a path, as stable as the route, and the registry
+    guard resolves it to the endpoint that answers); fields and the button by CSS selectors,
+    not visible text, so that they work in every language.
+    """
+
+    action: str
+    #: (selector inside the form, value to type): fields left as they are are sent as shown.
+    fill: tuple[tuple[str, str], ...] = ()
+    button: str = "[type=submit]"
+
+    @property
+    def form(self) -> str:
+        """The CSS selector of the form: its action is the path, maybe with a query or anchor."""
+        return ", ".join(
+            f"form[action{op}'{self.action}{end}']"
+            for op, end in (("=", ""), ("^=", "?"), ("^=", "#"))
+        )
+
+
+@dataclass(frozen=True)
 class Page:
     name: str
     path: str
+    #: The status of the page checked: the answer to ``submit`` when there is one.
     status: int = 200
     #: Signed in as the demo persona with this role; ``None`` for an anonymous visitor.
     as_role: str | None = None
+    #: Send this form of the page (with invalid data) and check the page that comes back.
+    submit: Submit | None = None
+
+
+#: GET routes that answer with something other than an HTML page, so the browser checks skip
+#: them (``static`` is left out by the guard itself).
+NOT_PAGES = frozenset(
+    {
+        "auth.login",  # a redirect to the eID provider (its problem page: "sign-in-problem")
+        "admin.index",  # a redirect to the list of accounts
+        "pages.set_language",  # sets the language and redirects back to where one was
+        "health.healthz",  # JSON for the load balancer's health check
+        "initiatives.export",  # the filtered list of initiatives as CSV
+        "initiatives.attachment",  # an attached picture or PDF document, as the file itself
+        "account.download",  # "my data" as a JSON download
+    }
+)
 
 
 PAGES: list[Page] = [
@@ -23,6 +67,12 @@ PAGES: list[Page] = [
     Page("about", "/about"),
     Page("accessibility", "/accessibility"),
     Page("privacy", "/privacy"),
+    Page(
+        "feedback-errors",
+        "/accessibility",
+        status=422,
+        submit=Submit("/accessibility"),
+    ),
     Page("not-found", "/no-such-page", status=404),
     # Sign-in and the account
     Page("signed-out", "/auth/logged-out"),
@@ -32,6 +82,28 @@ PAGES: list[Page] = [
     Page("home-signed-in", "/", as_role="resident"),
     Page("account", "/me/", as_role="resident"),
     Page("account-delete", "/me/delete", as_role="resident"),
+    Page("account-deleted", "/me/deleted"),
+    Page(
+        "welcome-errors",
+        "/auth/welcome",
+        status=422,
+        as_role="newcomer",
+        submit=Submit("/auth/welcome", fill=(("[name=pseudonym]", ""),)),
+    ),
+    Page(
+        "account-errors",
+        "/me/",
+        status=422,
+        as_role="resident",
+        submit=Submit("/me/", fill=(("[name=pseudonym]", "x"),)),
+    ),
+    Page(
+        "account-delete-errors",
+        "/me/delete",
+        status=422,
+        as_role="resident",
+        submit=Submit("/me/delete"),  # the box "I understand" not ticked
+    ),
     Page("forbidden", "/admin/users", status=403, as_role="resident"),
     # Initiatives (demo data: 1 open, 2 awaiting a response, 4 carried out, 5 partly accepted,
     # 7 expired, 9 not published, 10 submitted by Ana, 11 Ana's draft)
@@ -40,6 +112,7 @@ PAGES: list[Page] = [
     Page("initiatives-search", "/initiatives/?q=kolesarska"),
     Page("initiatives-bad-filter", "/initiatives/?state=nonsense", status=400),
     Page("initiative-open", "/initiatives/1"),
+    Page("initiative-open-slug", "/initiatives/1-varen-prehod-za-pesce-pred-os-strazisce"),
     Page("initiative-awaiting", "/initiatives/2"),
     Page("initiative-completed", "/initiatives/4"),
     Page("initiative-expired", "/initiatives/7"),
@@ -48,16 +121,89 @@ PAGES: list[Page] = [
     Page("initiative-open-supporter", "/initiatives/1", as_role="supporter"),
     Page("initiative-draft-author", "/initiatives/11", as_role="resident"),
     Page("initiative-edit", "/initiatives/11/edit", as_role="resident"),
+    Page(
+        "initiative-edit-errors",
+        "/initiatives/11/edit",
+        status=422,
+        as_role="resident",
+        submit=Submit(
+            "/initiatives/11/edit",
+            fill=(("[name=title]", ""),),
+            button="[value=save]",
+        ),
+    ),
+    Page(
+        "attachment-error",
+        "/initiatives/11",
+        status=422,
+        as_role="resident",
+        submit=Submit("/initiatives/11/attachments"),  # no file chosen
+    ),
+    Page("initiative-delete", "/initiatives/11/delete", as_role="resident"),
+    Page("initiative-withdraw", "/initiatives/1/withdraw", as_role="resident"),
     Page("initiative-new", "/initiatives/new", as_role="resident"),
+    Page(
+        "initiative-new-errors",
+        "/initiatives/new",
+        status=422,
+        as_role="resident",
+        submit=Submit("/initiatives/new", button="[value=save]"),
+    ),
+    Page(
+        "initiative-new-similar",
+        "/initiatives/new",
+        as_role="resident",
+        submit=Submit(
+            "/initiatives/new",
+            fill=(("[name=title]", "Kolesarska steza"),),
+            button="[value=check]",
+        ),
+    ),
     Page("initiatives-mine", "/initiatives/mine", as_role="resident"),
     Page("initiative-cannot-submit", "/initiatives/new", status=403, as_role="non_resident"),
     Page("moderation-queue", "/initiatives/moderation", as_role="moderator"),
     Page("initiative-moderate", "/initiatives/10", as_role="moderator"),
+    Page(
+        "initiative-reject-errors",
+        "/initiatives/10",
+        status=422,
+        as_role="moderator",
+        submit=Submit("/initiatives/10/reject"),  # no reason chosen
+    ),
+    Page(
+        "initiative-unit-errors",
+        "/initiatives/10",
+        status=422,
+        as_role="moderator",
+        submit=Submit("/initiatives/10/unit"),  # no unit chosen
+    ),
     Page("initiative-respond", "/initiatives/2", as_role="administrator"),
+    Page(
+        "initiative-respond-errors",
+        "/initiatives/2",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/initiatives/2/respond"),
+    ),
     Page("initiative-progress", "/initiatives/5", as_role="administrator"),
+    Page(
+        "initiative-progress-errors",
+        "/initiatives/5",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/initiatives/5/progress"),
+    ),
     # Administration (account 1 is the first demo persona's)
     Page("admin-users", "/admin/users", as_role="administrator"),
+    Page("admin-users-search", "/admin/users?q=nobody&role=moderator", as_role="administrator"),
     Page("admin-user", "/admin/users/1", as_role="administrator"),
+    Page(
+        "admin-user-errors",
+        "/admin/users/1",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/admin/users/1/roles"),  # no role chosen
+    ),
     Page("admin-audit", "/admin/audit", as_role="administrator"),
     Page("admin-feedback", "/admin/feedback", as_role="administrator"),
     Page("official-user", "/admin/users/1", as_role="official"),
@@ -66,7 +212,42 @@ PAGES: list[Page] = [
     Page("admin-communities", "/admin/communities", as_role="administrator"),
     Page("admin-reasons", "/admin/reasons", as_role="administrator"),
     Page("admin-topic", "/admin/topics/1", as_role="administrator"),
+    Page("admin-community", "/admin/communities/1", as_role="administrator"),
     Page("admin-reason", "/admin/reasons/1", as_role="administrator"),
+    *(
+        Page(
+            f"admin-{kind}-errors",
+            f"/admin/{kind}",
+            status=422,
+            as_role="administrator",
+            submit=Submit(f"/admin/{kind}"),  # no name
+        )
+        for kind in ("topics", "communities", "reasons")
+    ),
+    Page(
+        "admin-topic-errors",
+        "/admin/topics/1",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/admin/topics/1", fill=(("[name=name_sl]", ""),)),
+    ),
     Page("admin-initiative-rules", "/admin/initiative-rules", as_role="administrator"),
+    Page(
+        "admin-initiative-rules-errors",
+        "/admin/initiative-rules",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/admin/initiative-rules", fill=(("[name=threshold]", "0"),)),
+    ),
     Page("forbidden-rules", "/admin/initiative-rules", status=403, as_role="official"),
+    # How to have one's residence verified, and who reads it
+    Page("admin-residency", "/admin/residency-instructions", as_role="administrator"),
+    Page(
+        "admin-residency-errors",
+        "/admin/residency-instructions",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/admin/residency-instructions", fill=(("[name=text_sl]", ""),)),
+    ),
+    Page("account-non-resident", "/me/", as_role="non_resident"),
 ]

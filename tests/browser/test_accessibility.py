@@ -1,6 +1,7 @@
 """Every page, in both languages: no axe-core violations, valid HTML, no console errors.
 
 Also: the page reflows to one column at 320 CSS pixels (WCAG 1.4.10, the 400 % zoom case).
+A form page in its error state is checked as the server answers the form sent by a click.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tests.browser.conftest import (
     describe_violations,
     set_language,
 )
-from tests.browser.pages import PAGES, Page
+from tests.browser.pages import PAGES, Page, Submit
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +33,17 @@ def page_context(
     context = browser.new_context(base_url=live_server.url, storage_state=state)
     yield context
     context.close()
+
+
+def submit_form(page: Any, submit: Submit) -> Any:
+    """Fill in and send a form as a person does; the server's answer (a Playwright Response)."""
+    form = page.locator(submit.form)
+    for selector, value in submit.fill:
+        form.locator(selector).fill(value)
+    with page.expect_response(lambda r: r.request.is_navigation_request()) as answer:
+        form.locator(submit.button).click()
+    page.wait_for_load_state()
+    return answer.value
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -53,6 +65,10 @@ def test_page_is_accessible_and_valid(
 
     response = page.goto(page_spec.path)
     assert response is not None
+    if page_spec.submit is not None:
+        assert response.ok, f"the form page itself answered {response.status}"
+        response = submit_form(page, page_spec.submit)
+        assert response.request.method == "POST"
     assert response.status == page_spec.status
     assert page.get_attribute("html", "lang") == language
 
