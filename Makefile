@@ -10,12 +10,12 @@ OIDC_PORT ?= 5001
 
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: demo test lint format translations screenshots clean help
+.PHONY: demo demo-config test lint format translations screenshots clean help
 
 help:
 	@echo "make demo         set up and run Glas on SQLite with demo data at http://$(HOST):$(PORT)"
 	@echo "make test         install what the tests need, lint, run the suite on PostgreSQL and SQLite"
-	@echo "make lint         ruff check and ruff format --check"
+	@echo "make lint         ruff check, ruff format --check and mypy --strict on app/"
 	@echo "make format       ruff format and ruff check --fix"
 	@echo "make screenshots  refresh docs/screenshots from the browser tests"
 
@@ -40,11 +40,12 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 
 translations: $(MO_FILES)
 
-instance/config.py instance/eid-clients.json: | $(VENV)/.app
+# Run every time: fresh secrets the first time, then only the addresses follow HOST and PORTs.
+demo-config: | $(VENV)/.app
 	$(BIN)/python devtools/demo_config.py instance/config.py instance/eid-clients.json \
 		$(HOST) $(PORT) $(OIDC_PORT)
 
-demo: $(VENV)/.app node_modules/.installed translations instance/config.py instance/eid-clients.json
+demo: $(VENV)/.app node_modules/.installed translations demo-config
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	HOST=$(HOST) PORT=$(PORT) OIDC_PORT=$(OIDC_PORT) devtools/demo.sh
@@ -52,6 +53,7 @@ demo: $(VENV)/.app node_modules/.installed translations instance/config.py insta
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.test
 	$(BIN)/ruff format .
@@ -73,3 +75,24 @@ screenshots: $(VENV)/.app $(VENV)/.test node_modules/.installed translations
 
 clean:
 	rm -rf $(VENV) node_modules translations/*/LC_MESSAGES/*.mo
+
+# --- make bench: the benchmark of bench/ (not part of make test); SCALE=1 or SCALE=10 for one ---
+.PHONY: bench
+SCALE ?=
+
+$(VENV)/.bench: bench/requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	@touch $@
+
+bench: $(VENV)/.app $(VENV)/.bench translations
+	@for tool in wrk redis-server; do \
+		command -v $$tool >/dev/null && continue; \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y $$tool || { apt-get update && apt-get install -y $$tool; }; \
+		elif [ $$tool = wrk ]; then \
+			echo "wrk is missing: sudo apt-get install wrk (the load generator)"; exit 1; \
+		else \
+			echo "redis-server is missing (sudo apt-get install redis-server): rate limits per worker"; \
+		fi; \
+	done
+	$(BIN)/python -m bench.run $(if $(SCALE),--scale $(SCALE),--scale 1 --scale 10)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,6 +13,17 @@ from flask_sqlalchemy import SQLAlchemy
 from app.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # mypy cannot subclass an attribute of an instance (python/mypy#8603), and db.Model is
+    # one; at run time it is our Base with Flask-SQLAlchemy's Model mixed in, as here.
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(_FlaskModel, Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
 # Batch mode lets the same migrations alter tables on SQLite, which cannot ALTER most things.
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()

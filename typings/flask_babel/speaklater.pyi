@@ -1,0 +1,3 @@
+# At run time a LazyString is not a str subclass, but it stands in for one everywhere (that is
+# its purpose: WTForms labels and messages, templates): declared as one, so it fits ``str``.
+class LazyString(str): ...
