@@ -1,0 +1,16 @@
+"""The bare Flask "hello" app: the yardstick of the benchmark (``gunicorn bench.hello:app``).
+
+Glas's pages are measured against it under the same gunicorn, on the same machine, in the
+same run: what it serves per second is what the server, Python and Flask cost with no work.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello() -> str:
+    return "Hello, World!"

@@ -1,0 +1,166 @@
+"""The query plans of the measured pages: ``EXPLAIN (ANALYZE, BUFFERS)`` of what the app sends.
+
+No SQL is copied from the app: each page is requested in-process (Flask's test client, the
+benchmark's configuration and database) while a SQLAlchemy listener records every statement
+with its parameters; each SELECT is then explained with those same parameters. So the plans
+follow the app as it changes, and show the lead where an index, a capped count or a keyset
+page would help: sequential scans of the big tables, sorts of many rows, slow executions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+#: Tables big enough that reading them whole is a finding.
+BIG_TABLES = ("initiatives", "initiative_supports", "users", "initiative_events", "audit_entries")
+_SEQ_SCAN = re.compile(r"Seq Scan on (\w+).*?rows=(\d+) loops=(\d+)")
+_SORT = re.compile(r"Sort Method: ([\w-]+(?: [\w-]+)?)\s+(?:Memory|Disk): (\d+)kB")
+_EXECUTION = re.compile(r"Execution Time: ([\d.]+) ms")
+
+
+@dataclass
+class Statement:
+    sql: str
+    parameters: Any
+    plan: str = ""
+    execution_ms: float = 0.0
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def short(self) -> str:
+        text = " ".join(self.sql.split())
+        text = re.sub(r"SELECT ((?:(?!SELECT|FROM).){60,}?) FROM", "SELECT … FROM", text)
+        return text[:160] + ("…" if len(text) > 160 else "")
+
+
+@dataclass
+class PagePlans:
+    name: str
+    path: str
+    status: int
+    statements: list[Statement]
+    method: str = "GET"
+
+    @property
+    def total_ms(self) -> float:
+        return sum(s.execution_ms for s in self.statements)
+
+
+def _findings(plan: str) -> list[str]:
+    found = []
+    for table, rows, loops in _SEQ_SCAN.findall(plan):
+        if table in BIG_TABLES:
+            found.append(f"Seq Scan on {table} ({int(rows) * int(loops):,} rows)")
+    for method, kb in _SORT.findall(plan):
+        found.append(f"Sort ({method}, {kb} kB)")
+    if "Bitmap Heap Scan on initiatives" in plan and "ix_initiatives_search_vector" in plan:
+        found.append("GIN search")
+    return found
+
+
+def capture(
+    app: Flask, path: str, *, cookie: tuple[str, str] | None = None, **request: Any
+) -> tuple[int, list[Statement]]:
+    """Every statement the app sends for one request of ``path`` (with a session cookie)."""
+    from app.extensions import db
+
+    seen: list[Statement] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append(Statement(statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client = app.test_client()
+        if cookie is not None:
+            client.set_cookie(*cookie)
+        method = request.pop("method", "GET")
+        response = client.open(path, method=method, **request)
+        response.get_data()  # a streamed body (the CSV export) runs its queries now
+        status = response.status_code
+        response.close()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return status, seen
+
+
+def explain(app: Flask, statements: list[Statement]) -> None:
+    """Fill each SELECT's plan, execution time and findings (other statements are listed)."""
+    from app.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        for statement in statements:
+            head = statement.sql.lstrip().split(None, 1)[0].upper()
+            if head not in ("SELECT", "WITH"):
+                continue
+            rows = connection.exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.parameters
+            ).all()
+            statement.plan = "\n".join(row[0] for row in rows)
+            found = _EXECUTION.search(statement.plan)
+            statement.execution_ms = float(found.group(1)) if found else 0.0
+            statement.findings = _findings(statement.plan)
+        connection.rollback()
+
+
+def page_plans(app: Flask, pages: list[tuple[str, str]]) -> list[PagePlans]:
+    result = []
+    for name, path in pages:
+        status, statements = capture(app, path)
+        explain(app, statements)
+        result.append(PagePlans(name, path, status, statements))
+    return result
+
+
+def post_plans(
+    app: Flask, name: str, path: str, cookie: tuple[str, str], token: str, address: str
+) -> PagePlans:
+    """A signed-in POST (a new support): its statements, the SELECTs among them explained."""
+    status, statements = capture(
+        app,
+        path,
+        cookie=cookie,
+        method="POST",
+        data={"csrf_token": token},
+        headers={"Sec-Fetch-Site": "same-origin", "X-Forwarded-For": address},
+    )
+    explain(app, statements)
+    return PagePlans(name, path, status, statements, "POST")
+
+
+def report(pages: list[PagePlans], title: str) -> str:
+    """The plans file: a summary of the slowest statements first, then every plan in full."""
+    lines = [title, "=" * len(title), ""]
+    lines.append("Slowest statements (execution time inside PostgreSQL, one run, warm cache):")
+    lines.append("")
+    ranked = sorted(
+        ((page, s) for page in pages for s in page.statements if s.plan),
+        key=lambda item: -item[1].execution_ms,
+    )
+    for page, statement in ranked[:15]:
+        flags = "; ".join(statement.findings) or "index scans only"
+        lines.append(f"  {statement.execution_ms:9.2f} ms  {page.name}: {flags}")
+        lines.append(f"               {statement.short}")
+    lines.append("")
+    lines.append("Statements per request (every round trip to the database):")
+    lines.append("")
+    for page in pages:
+        lines.append(
+            f"  {page.name:<28} {len(page.statements):3} statements, "
+            f"{page.total_ms:8.2f} ms of SELECT execution (HTTP {page.status})"
+        )
+    for page in pages:
+        heading = f"{page.name}: {page.method} {page.path} (HTTP {page.status})"
+        lines += ["", "-" * 100, heading, "-" * 100]
+        for n, statement in enumerate(page.statements, 1):
+            lines += ["", f"[{n}] {statement.short}"]
+            if statement.plan:
+                lines += ["", statement.plan]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,191 @@
+"""Signed-in residents for the benchmark: real server-side sessions and real CSRF tokens.
+
+Sessions are opened the way sign-in opens them (``app.auth.sessions.start_session``, then the
+session cookie holds the token and a fresh CSRF binding, as ``auth.views.callback`` leaves
+it), and the cookie is signed with the app's own session serializer. The CSRF token is then
+read the way a browser gets it: a GET of an initiative page with that cookie, and the hidden
+``csrf_token`` field of its support form.
+
+Each support POST of the benchmark must be a *new* support, so the load generator is given a
+list of distinct (resident, initiative) pairs that the app's own rule allows
+(``permissions.can_support``) and that the seeded data has not used yet.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+from flask import Flask
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Resident:
+    user_id: int
+    cookie: str
+    #: The resident's own client address (an X-Forwarded-For value; never a target).
+    address: str
+    token: str = ""
+
+
+def address(n: int) -> str:
+    return f"127.{100 + n // 62_500}.{(n // 250) % 250}.{n % 250 + 1}"
+
+
+def sign_in(
+    app: Flask, count: int, *, skip: int = 0, exclude: frozenset[int] = frozenset()
+) -> list[Resident]:
+    """Open sessions for ``count`` residents who may support, after skipping ``skip`` of
+    them and leaving out the accounts in ``exclude``."""
+    import flask
+
+    from app.auth import SESSION_TOKEN_KEY, sessions
+    from app.auth import permissions as auth_permissions
+    from app.auth.models import User
+    from app.core import csrf
+    from app.extensions import db
+
+    residents = []
+    with app.app_context():
+        candidates = db.session.scalars(
+            sa.select(User)
+            .where(User.deleted_at.is_(None), User.id > 20)
+            .order_by(sa.func.md5(sa.cast(User.id, sa.Text)))
+        )
+        users = [
+            user
+            for user in candidates
+            if auth_permissions.can_participate(user) and user.id not in exclude
+        ]
+        chosen = users[skip : skip + count]
+        if len(chosen) < count:
+            raise SystemExit(f"only {len(chosen)} residents may support; {count} wanted")
+        tokens = [
+            sessions.start_session(user, acr=user.last_acr or "", provider_sid=None)
+            for user in chosen
+        ]
+        db.session.commit()
+        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        for n, (user, token) in enumerate(zip(chosen, tokens, strict=True)):
+            with app.test_request_context("/"):
+                flask.session.clear()
+                flask.session[SESSION_TOKEN_KEY] = token
+                csrf.new_session_binding()
+                cookie = serializer.dumps(dict(flask.session))
+            residents.append(Resident(user.id, cookie, address(skip + n)))
+    return residents
+
+
+def fetch_tokens(
+    base_url: str, cookie_name: str, residents: list[Resident], path: str, workers: int = 4
+) -> None:
+    """Each resident's CSRF token, read from ``path`` as the browser would get it."""
+
+    def one(resident: Resident) -> None:
+        response = requests.get(
+            base_url + path,
+            headers={
+                "Cookie": f"{cookie_name}={resident.cookie}",
+                "X-Forwarded-For": resident.address,
+            },
+            timeout=60,
+        )
+        found = _TOKEN.search(response.text)
+        if response.status_code != 200 or found is None:
+            raise RuntimeError(f"no CSRF token for resident {resident.user_id} at {path}")
+        if 'action="/auth/logout"' not in response.text:  # signed in: it offers to sign out
+            raise RuntimeError(f"resident {resident.user_id} is not signed in at {path}")
+        resident.token = found.group(1)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, residents))
+
+
+def open_initiatives(app: Flask, *, margin: timedelta = timedelta(hours=2)) -> list[int]:
+    """Initiatives open for support for at least ``margin`` more, by id."""
+    from app.extensions import db
+    from app.initiatives import lifecycle
+    from app.initiatives.models import SUPPORTABLE, Initiative
+
+    later = datetime.now(UTC) + margin
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(Initiative).where(Initiative.state.in_(SUPPORTABLE)).order_by(Initiative.id)
+        )
+        return [i.id for i in rows if lifecycle.is_open_for_support(i, later)]
+
+
+def support_pairs(
+    app: Flask,
+    residents: list[Resident],
+    initiatives: list[int],
+    per_resident: int,
+    rng: random.Random,
+) -> list[tuple[Resident, int]]:
+    """Distinct (resident, initiative) pairs that would each be a new support.
+
+    Interleaved: consecutive requests come from different residents for different
+    initiatives, as the supports of a real day are spread.
+    """
+    from app.auth.models import User
+    from app.extensions import db
+    from app.initiatives import permissions
+    from app.initiatives.models import Initiative, Support
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        user_ids = [r.user_id for r in residents]
+        done = set(
+            db.session.execute(
+                sa.select(Support.user_id, Support.initiative_id).where(
+                    Support.user_id.in_(user_ids), Support.initiative_id.in_(initiatives)
+                )
+            ).tuples()
+        )
+        loaded = {
+            i.id: i
+            for i in db.session.scalars(sa.select(Initiative).where(Initiative.id.in_(initiatives)))
+        }
+        accounts = {
+            u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))
+        }
+        queues = []
+        for resident in residents:
+            start = rng.randrange(len(initiatives))
+            order = initiatives[start:] + initiatives[:start]
+            wanted = []
+            for initiative_id in order:
+                if (resident.user_id, initiative_id) in done:
+                    continue
+                if not permissions.can_support(
+                    accounts[resident.user_id], loaded[initiative_id], now
+                ):
+                    continue
+                wanted.append(initiative_id)
+                if len(wanted) == per_resident:
+                    break
+            queues.append((resident, wanted))
+    pairs = []
+    for k in range(per_resident):
+        for resident, wanted in queues:
+            if k < len(wanted):
+                pairs.append((resident, wanted[k]))
+    return pairs
+
+
+def write_pairs(path: Path, pairs: Iterable[tuple[Resident, int]]) -> int:
+    lines = [
+        f"/initiatives/{initiative_id}/support\t{r.cookie}\t{r.token}\t{r.address}\n"
+        for r, initiative_id in pairs
+    ]
+    path.write_text("".join(lines), encoding="ascii")
+    return len(lines)

@@ -1,0 +1,838 @@
+"""The benchmark of Glas: ``make bench`` (both scales) or ``make bench SCALE=1``.
+
+For each scale it starts a throwaway PostgreSQL cluster (durability on), seeds it
+(``bench/seed.py``), starts Glas and the bare hello app under the same gunicorn settings,
+opens real sessions for many residents, and measures every page with ``wrk`` on loopback,
+alternating with the hello app so that drift (other work on the machine, CPU frequency)
+cancels out. Then: search latency over ~200 varied queries, the query plans of every
+measured page, and the integrity run. It prints one table and writes
+``bench/results/<date>-<scale>x.json`` and ``…-plans.txt``. Everything it started is
+stopped on the way out, also on failure, Ctrl-C or SIGTERM.
+
+    python -m bench.run [--scale 1] [--scale 10] [--duration 8] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import psycopg
+import requests
+
+from bench import integrity, plans, residents, searches
+from bench.cluster import BenchPostgres
+from bench.seed import SCALES, Scale, Seeding, seed
+from bench.servers import (
+    WORKERS,
+    MemoryWatch,
+    Process,
+    app_environment,
+    free_port,
+    start_gunicorn,
+    start_redis,
+)
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+WRK_SCRIPTS = BENCH / "wrk"
+#: Sessions of distinct residents whose support POSTs are measured, and pairs for each.
+POST_RESIDENTS = 600
+PAIRS_PER_RESIDENT = 40
+
+#: The targets of design §7 and issue 8, checked at 10x (shown at 1x too).
+PAGE_RATIO, PAGE_P99_MS = 0.5, 50.0
+SEARCH_P95_MS = 30.0
+POST_RATIO, POST_P99_MS = 0.15, 50.0
+WORKER_RSS_MB = 150.0
+SCALE_SLOWDOWN = 1.5
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+# --- what is measured ---------------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    """One line of the table: a page (or a rotation of pages) and how to load it."""
+
+    name: str
+    #: The path shown (for a rotation: its first path, or a description).
+    path: str
+    #: page, search, post, export or info; decides the target it is held to.
+    group: str
+    #: Arguments after ``--`` for the wrk script.
+    script: str = "get.lua"
+    arguments: list[str] = field(default_factory=list)
+    expected: tuple[int, ...] = (200,)
+    #: Support POSTs: where the next run starts in the file of pairs (none is sent twice).
+    pairs: PairCursor | None = None
+    #: A heavy page (the CSV export) is loaded by one connection per worker, for runs long
+    #: enough to finish a few (see ``heavy_seconds``); ``None``: the common settings.
+    connections: int | None = None
+    seconds: float | None = None
+
+
+@dataclass
+class PairCursor:
+    """A file of distinct (resident, initiative) pairs and how many runs have used so far."""
+
+    file: Path
+    size: int
+    cookie_name: str
+    address: str | None = None
+    used: int = 0
+
+    def arguments(self, threads: int) -> list[str]:
+        fixed = [self.address] if self.address else []
+        return [str(self.file), str(threads), self.cookie_name, str(self.used), *fixed]
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    requests: int
+    statuses: dict[str, int]
+    errors: dict[str, int]
+    unexpected: int
+    reused: int = 0
+
+
+def run_wrk(
+    url: str, endpoint: Endpoint, seconds: float, connections: int, threads: int
+) -> Measurement:
+    command = [
+        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--latency",
+        "--timeout", "30s", "-s", str(WRK_SCRIPTS / endpoint.script), url, "--",
+        *(endpoint.pairs.arguments(threads) if endpoint.pairs else endpoint.arguments),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=BENCH)  # noqa: S603
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed for {endpoint.name}:\n{done.stdout}\n{done.stderr}")
+    data = json.loads(line.split(" ", 1)[1])
+    if endpoint.pairs is not None:
+        # A request still in flight when wrk stopped may have been served without being
+        # counted: skip one line per connection too.
+        endpoint.pairs.used += int(data["requests"]) + connections
+    statuses = {str(k): int(v) for k, v in data["statuses"].items()}
+    expected = {str(code) for code in endpoint.expected}
+    latency = data["latency_us"]
+    return Measurement(
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50_ms=latency["p50"] / 1000,
+        p95_ms=latency["p95"] / 1000,
+        p99_ms=latency["p99"] / 1000,
+        requests=int(data["requests"]),
+        statuses=statuses,
+        errors={k: int(v) for k, v in data["errors"].items() if v},
+        unexpected=sum(n for code, n in statuses.items() if code not in expected)
+        + sum(int(v) for k, v in data["errors"].items() if k != "status"),
+        reused=int(data["extra"].get("reused", 0)),
+    )
+
+
+@dataclass
+class Result:
+    endpoint: Endpoint
+    rounds: list[Measurement] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+
+    def mean(self, attribute: str) -> float:
+        return statistics.fmean(getattr(m, attribute) for m in self.rounds)
+
+    def worst(self, attribute: str) -> float:
+        return max(float(getattr(m, attribute)) for m in self.rounds)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(m, attribute) for m in self.rounds)
+
+    def statuses(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for m in self.rounds:
+            for code, n in m.statuses.items():
+                merged[code] = merged.get(code, 0) + n
+        return merged
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.endpoint.name,
+            "path": self.endpoint.path,
+            "group": self.endpoint.group,
+            "rps": round(self.mean("rps"), 1),
+            "ratio": round(statistics.fmean(self.ratios), 4) if self.ratios else None,
+            "p50_ms": round(self.worst("p50_ms"), 2),
+            "p95_ms": round(self.worst("p95_ms"), 2),
+            "p99_ms": round(self.worst("p99_ms"), 2),
+            "requests": self.total("requests"),
+            "statuses": self.statuses(),
+            "unexpected": self.total("unexpected"),
+            # A run in which no response came back measured nothing: a failure.
+            "empty_runs": sum(1 for m in self.rounds if m.requests == 0),
+            "rounds": [round(m.rps, 1) for m in self.rounds],
+        }
+
+
+def schedule(endpoints: list[Endpoint], rounds: int) -> list[Endpoint | None]:
+    """The order of the runs: ``None`` is the hello app, between every two pages.
+
+    Every other round goes backwards, so a page measured early in one round is measured
+    late in the next: slow drift of the machine affects every page alike.
+    """
+    order: list[Endpoint | None] = []
+    for n in range(rounds):
+        pages = endpoints if n % 2 == 0 else list(reversed(endpoints))
+        order.append(None)
+        for i, endpoint in enumerate(pages):
+            order.append(endpoint)
+            if i % 2 == 1 or i == len(pages) - 1:
+                order.append(None)
+    return order
+
+
+# --- one scale ----------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    duration: float
+    rounds: int
+    warmup: float
+    connections: int
+    threads: int
+    output: Path
+
+
+def _paths_file(folder: Path, name: str, paths: list[str]) -> Path:
+    path = folder / f"{name}.paths"
+    path.write_text("\n".join(paths) + "\n", encoding="utf-8")
+    return path
+
+
+def _endpoints(
+    seeding: Seeding,
+    connection: psycopg.Connection[Any],
+    folder: Path,
+    pairs: PairCursor,
+    single: PairCursor,
+    rng: random.Random,
+) -> tuple[list[Endpoint], list[Endpoint], dict[str, Any]]:
+    """The measured endpoints, the informational ones, and facts about the chosen queries."""
+    listed = connection.execute(
+        "SELECT count(*) FROM initiatives"
+        " WHERE state IN ('published', 'awaiting_response', 'answered', 'completed', 'expired')"
+    ).fetchone()
+    pages = max(1, -(-int(listed[0] if listed else 0) // 20))
+    deep = max(1, int(pages * 0.9))
+    public = [
+        i
+        for (i,) in connection.execute(
+            "SELECT id FROM initiatives WHERE published_at IS NOT NULL"
+            " AND state NOT IN ('withdrawn') ORDER BY md5(id::text) LIMIT 200"
+        )
+    ]
+    connection.rollback()
+    chosen = searches.representative(connection, seeding.text)
+    varied = searches.queries(connection, seeding.text, rng)
+
+    def get(name: str, path: str, group: str = "page") -> Endpoint:
+        file = _paths_file(folder, name.replace(" ", "-").replace(",", ""), [path])
+        return Endpoint(name, path, group, arguments=[str(file)])
+
+    def search(kind: str) -> Endpoint:
+        query = searches.Query(kind, chosen[kind][0])
+        return get(f"search, {kind}", query.path, "search")
+
+    details = _paths_file(folder, "details", [f"/initiatives/{i}" for i in public])
+    varied_file = _paths_file(folder, "searches", [q.path for q in varied])
+    measured = [
+        get("list, default (newest)", "/initiatives/"),
+        get("list, most supported", "/initiatives/?sort=supported"),
+        get("list, closing soon", "/initiatives/?sort=closing"),
+        get("list, open + topic filter", "/initiatives/?state=open&topic=promet"),
+        get(f"list, deep page ({deep} of {pages})", f"/initiatives/?page={deep}"),
+        Endpoint(
+            "initiative page (200 rotating)", "/initiatives/<id>", "page", arguments=[str(details)]
+        ),
+        get("home page", "/"),
+        search("common"),
+        search("rare"),
+        search("words"),
+        Endpoint(
+            f"search, {len(varied)} varied queries",
+            "/initiatives/?q=<varied>",
+            "search",
+            arguments=[str(varied_file)],
+        ),
+        replace(
+            get("CSV export (whole list)", "/initiatives/export.csv", "export"),
+            connections=WORKERS,
+        ),
+        Endpoint(
+            "support POST (new support each)",
+            "/initiatives/<id>/support",
+            "post",
+            "support.lua",
+            expected=(302,),
+            pairs=pairs,
+        ),
+    ]
+    informational = [
+        Endpoint(
+            "support POST, all from one address",
+            "/initiatives/<id>/support",
+            "info",
+            "support.lua",
+            expected=(302,),
+            pairs=single,
+        ),
+    ]
+    facts = {
+        "list_pages": pages,
+        "deep_page": deep,
+        "search_common": {"q": chosen["common"][0], "initiatives": chosen["common"][1]},
+        "search_rare": {"q": chosen["rare"][0], "initiatives": chosen["rare"][1]},
+        "search_words": {"q": chosen["words"][0]},
+        "varied_queries": [asdict(q) for q in varied],
+    }
+    return measured, informational, facts
+
+
+def _sequential_search(base_url: str, queries: list[dict[str, str]]) -> dict[str, Any]:
+    """Each varied query once, one visitor at a time: the latency a resident sees."""
+    timings: dict[str, list[float]] = {}
+    failures = 0
+    with requests.Session() as http:
+        for query in queries:
+            path = searches.Query(query["kind"], query["text"]).path
+            started = time.perf_counter()
+            response = http.get(base_url + path, timeout=60)
+            elapsed = (time.perf_counter() - started) * 1000
+            failures += response.status_code != 200
+            timings.setdefault(query["kind"], []).append(elapsed)
+    every = sorted(t for values in timings.values() for t in values)
+
+    def percentile(values: list[float], p: float) -> float:
+        values = sorted(values)
+        return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+    return {
+        "queries": len(every),
+        "failures": failures,
+        "p50_ms": round(percentile(every, 50), 2),
+        "p95_ms": round(percentile(every, 95), 2),
+        "max_ms": round(every[-1], 2),
+        "by_kind": {
+            kind: {
+                "queries": len(values),
+                "p50_ms": round(percentile(values, 50), 2),
+                "p95_ms": round(percentile(values, 95), 2),
+                "max_ms": round(max(values), 2),
+            }
+            for kind, values in timings.items()
+        },
+    }
+
+
+def _rows(connection: psycopg.Connection[Any], table: str) -> int:
+    row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+    connection.rollback()
+    return int(row[0]) if row else 0
+
+
+def _timed_get(url: str) -> float:
+    started = time.perf_counter()
+    response = requests.get(url, headers={"X-Forwarded-For": "127.8.8.8"}, timeout=300)
+    response.raise_for_status()
+    return time.perf_counter() - started
+
+
+def _drain(base_url: str, timeout: float = 300) -> None:
+    """Wait until every worker is idle: one health check per worker, all answered at once.
+
+    A heavy request still running when wrk stopped would otherwise take the CPU from the
+    next measurement.
+    """
+    deadline = time.monotonic() + timeout
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            list(
+                pool.map(
+                    lambda _: requests.get(base_url + "/healthz", timeout=timeout), range(WORKERS)
+                )
+            )
+            if time.perf_counter() - started < 0.5:
+                return
+
+
+def _settle(connection: psycopg.Connection[Any], timeout: float = 20) -> None:
+    """Wait until the POSTs still queued when wrk stopped are served (the rows stop growing).
+
+    gunicorn's sync workers serve what is in the listen queue even after the client left:
+    up to one request per connection. Otherwise they would land in the next measurement.
+    """
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        rows = _rows(connection, "initiative_supports")
+        if rows == last:
+            return
+        last = rows
+        time.sleep(0.5)
+
+
+def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[str, Any]:
+    """Seed, serve, measure and check one scale; returns the JSON of its results."""
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    work = Path(tempfile.mkdtemp(prefix=f"glas-bench-{scale.factor}x-"))
+    logs = work / "logs"
+    logs.mkdir()
+    cluster = BenchPostgres().start()
+    connection: psycopg.Connection[Any] | None = None
+    try:
+        database_url = cluster.create_database("glas_bench")
+        redis_port = free_port()
+        redis = start_redis(redis_port, logs)
+        if redis is not None:
+            processes.append(redis)
+        glas_port, hello_port = free_port(), free_port()
+        environment = app_environment(
+            database_url,
+            work / "instance",
+            public_url=f"http://127.0.0.1:{glas_port}",
+            ratelimit_storage=f"redis://127.0.0.1:{redis_port}" if redis else "memory://",
+        )
+        log(f"{scale.factor}x: seeding {scale.accounts:,} accounts, {scale.initiatives:,} "
+            f"initiatives, {scale.supports:,} supports")  # fmt: skip
+        seeding = seed(environment, scale, log=log)
+        glas = start_gunicorn("glas", "wsgi:app", glas_port, environment, logs)
+        processes.append(glas)
+        hello = start_gunicorn("hello", "bench.hello:app", hello_port, environment, logs)
+        processes.append(hello)
+        watch = MemoryWatch({"glas": glas.popen.pid, "hello": hello.popen.pid}).start()
+        # The workers' peak after start-up, then after each page's warm-up (its first
+        # requests): which page makes a worker grow.
+        memory = [{"after": "start-up", "peak_mb": round(watch.peak("glas"), 1)}]
+        glas_url, hello_url = f"http://127.0.0.1:{glas_port}", f"http://127.0.0.1:{hello_port}"
+        app = seeding.app
+        cookie_name = app.config["SESSION_COOKIE_NAME"]
+        rng = random.Random(f"glas-bench-run-{scale.factor}")  # noqa: S311  (not a secret)
+        connection = seeding.connection = psycopg.connect(
+            dbname="glas_bench", user="glas", host=str(cluster.socket_dir)
+        )
+
+        log("signing residents in (server-side sessions) and reading their CSRF tokens")
+        opened = residents.open_initiatives(app)
+        integrity_target, post_targets = opened[0], opened[1:]
+        post_residents = residents.sign_in(app, POST_RESIDENTS)
+        single_residents = residents.sign_in(app, 64, skip=POST_RESIDENTS)
+        supporters = integrity.supporters(connection, integrity_target)
+        integrity_residents = residents.sign_in(
+            app, integrity.RESIDENTS, skip=POST_RESIDENTS + 64, exclude=supporters
+        )
+        signed_in = post_residents + single_residents + integrity_residents
+        residents.fetch_tokens(glas_url, cookie_name, signed_in, f"/initiatives/{integrity_target}")
+        pairs = residents.support_pairs(app, post_residents, post_targets, PAIRS_PER_RESIDENT, rng)
+        single = residents.support_pairs(app, single_residents, post_targets, 100, rng)
+        pair_cursor = PairCursor(
+            work / "pairs.tsv", residents.write_pairs(work / "pairs.tsv", pairs), cookie_name
+        )
+        single_cursor = PairCursor(
+            work / "single.tsv",
+            residents.write_pairs(work / "single.tsv", single),
+            cookie_name,
+            address="127.9.9.9",  # one address for all: residents behind one NAT
+        )
+        log(f"{len(signed_in)} sessions, {len(pairs):,} distinct support pairs over "
+            f"{len(post_targets):,} open initiatives")  # fmt: skip
+
+        measured, informational, facts = _endpoints(
+            seeding, connection, work, pair_cursor, single_cursor, rng
+        )
+        hello_endpoint = Endpoint(
+            "hello", "/", "hello", arguments=[str(_paths_file(work, "hello", ["/"]))]
+        )
+
+        def measure(
+            endpoint: Endpoint | None, seconds: float, *, warm: bool = False
+        ) -> Measurement:
+            target = hello_endpoint if endpoint is None else endpoint
+            url = hello_url if endpoint is None else glas_url
+            connections = target.connections or options.connections
+            if not warm:
+                seconds = max(seconds, target.seconds or 0)
+            measurement = run_wrk(url, target, seconds, connections, options.threads)
+            if target.pairs is not None:
+                _settle(connection)
+            if target.connections is not None:
+                _drain(glas_url)
+            return measurement
+
+        for endpoint in measured:
+            if endpoint.connections is not None:
+                # Long enough for a few requests of each worker, whatever one costs.
+                one = _timed_get(glas_url + endpoint.path)
+                watch.sample()
+                memory.append(
+                    {
+                        "after": f"{endpoint.name}, one request",
+                        "peak_mb": round(watch.peak("glas"), 1),
+                    }
+                )
+                endpoint.seconds = max(options.duration, math.ceil(3 * one))
+                log(f"  {endpoint.name}: {one:.1f} s a request; runs of {endpoint.seconds:g} s "
+                    f"with {endpoint.connections} connections")  # fmt: skip
+
+        log(f"warming up ({options.warmup:g} s each)")
+        warm_order: list[Endpoint | None] = [None, *measured]
+        for warming in warm_order:
+            measure(warming, options.warmup, warm=True)
+            if warming is not None:
+                watch.sample()
+                memory.append({"after": warming.name, "peak_mb": round(watch.peak("glas"), 1)})
+        supports_before = _rows(connection, "initiative_supports")
+        results = {e.name: Result(e) for e in measured}
+        hellos: list[tuple[int, float]] = []
+        sequence: list[tuple[Endpoint | None, Measurement]] = []
+        order = schedule(measured, options.rounds)
+        log(f"measuring: {len(order)} runs of {options.duration:g} s, {options.connections} "
+            f"connections, {options.threads} wrk threads, {WORKERS} sync workers each")  # fmt: skip
+        for position, scheduled in enumerate(order):
+            measurement = measure(scheduled, options.duration)
+            sequence.append((scheduled, measurement))
+            if scheduled is None:
+                hellos.append((position, measurement.rps))
+            else:
+                results[scheduled.name].rounds.append(measurement)
+            name = "hello" if scheduled is None else scheduled.name
+            flag = f"  ({measurement.unexpected} unexpected)" if measurement.unexpected else ""
+            log(f"  {name:<38} {measurement.rps:8.1f}/s  p99 {measurement.p99_ms:7.1f} ms{flag}")
+        # Each page against the hello runs just before and after it.
+        for position, (page, measurement) in enumerate(sequence):
+            if page is None:
+                continue
+            before = [rps for p, rps in hellos if p < position][-1:]
+            after = [rps for p, rps in hellos if p > position][:1]
+            results[page.name].ratios.append(measurement.rps / statistics.fmean(before + after))
+        supports_after_wrk = _rows(connection, "initiative_supports")
+
+        info_results = []
+        for endpoint in informational:
+            measurement = measure(endpoint, 5)
+            result = Result(endpoint, [measurement])
+            info_results.append(result)
+            log(f"  {endpoint.name:<38} {measurement.rps:8.1f}/s  statuses {measurement.statuses}")
+
+        log("search latency, one visitor at a time")
+        sequential = _sequential_search(glas_url, facts["varied_queries"])
+        log(f"  {sequential['queries']} queries: p50 {sequential['p50_ms']} ms, "
+            f"p95 {sequential['p95_ms']} ms, max {sequential['max_ms']} ms")  # fmt: skip
+
+        log(f"integrity: {len(integrity_residents)} residents support one initiative at once")
+        checked = integrity.run(
+            glas_url, cookie_name, connection, integrity_residents, integrity_target
+        )
+        checked["counters_off_everywhere"] = integrity.counters_off(connection)
+        checked["ok"] = checked["ok"] and checked["counters_off_everywhere"] == 0
+        log(f"  {'OK' if checked['ok'] else 'FAILED'}: {checked}")
+
+        log("query plans (EXPLAIN ANALYZE BUFFERS of every statement of every page)")
+        pages = [(e.name, e.path) for e in measured if "<" not in e.path]
+        pages.append(("initiative page", f"/initiatives/{post_targets[0]}"))
+        pages.append(("search, varied (first)", searches.Query(**facts["varied_queries"][0]).path))
+        explained = plans.page_plans(app, pages)
+        resident, target = pairs[-1]  # the last pair: no run got this far into the file
+        explained.append(
+            plans.post_plans(
+                app, "support POST", f"/initiatives/{target}/support",
+                (cookie_name, resident.cookie), resident.token, resident.address,
+            )
+        )  # fmt: skip
+        watch.stop()
+
+        post = results["support POST (new support each)"]
+        redirects = post.statuses().get("302", 0)
+        new_rows = supports_after_wrk - supports_before
+        posted = {
+            "redirects": redirects,
+            "new_rows": new_rows,
+            # Every redirect is a new row; a request in flight when wrk stopped may add a row
+            # that wrk did not count (one per connection and run at most).
+            "consistent": redirects
+            <= new_rows
+            <= redirects + len(post.rounds) * options.connections,
+            "reused_pairs": post.total("reused"),
+            "pairs": len(pairs),
+            "pairs_used": pair_cursor.used,
+        }
+        endpoints_json = [r.as_json() for r in results.values()]
+        info_json = [r.as_json() for r in info_results]
+        hello_rps = statistics.fmean(rps for _, rps in hellos)
+        output = {
+            "scale": scale.factor,
+            "date": datetime.now(UTC).date().isoformat(),
+            "hello_rps": round(hello_rps, 1),
+            "endpoints": endpoints_json,
+            "worker_rss_mb": round(watch.peak("glas"), 1),
+            "worker_rss_timeline": memory,
+            "hello_worker_rss_mb": round(watch.peak("hello"), 1),
+            "informational": info_json,
+            "support_posts": posted,
+            "search_sequential": sequential,
+            "integrity": checked,
+            "data": {
+                "accounts": scale.accounts,
+                "initiatives": scale.initiatives,
+                "supports": scale.supports,
+                "open_initiatives": len(opened),
+                **{k: v for k, v in facts.items() if k != "varied_queries"},
+            },
+            "conditions": {
+                "gunicorn": f"{WORKERS} sync workers",
+                "connections": options.connections,
+                "wrk_threads": options.threads,
+                "seconds_per_run": options.duration,
+                "rounds": options.rounds,
+                "rate_limits": "on, " + ("Redis" if redis else "memory:// per worker"),
+                "csrf": "on",
+                "postgresql": "fsync on, synchronous_commit on, shared_buffers 1GB",
+                "cpus": os.cpu_count(),
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                "python": platform.python_version(),
+                "seconds": round(time.perf_counter() - started),
+            },
+        }
+        plans_text = plans.report(
+            explained,
+            f"Query plans of Glas at {scale.factor}x ({scale.accounts:,} accounts, "
+            f"{scale.initiatives:,} initiatives, {scale.supports:,} supports), "
+            f"{output['date']}",
+        )
+        return {"json": output, "plans": plans_text, "plans_data": explained}
+    except BaseException:
+        # The servers' logs tell what went wrong: keep them (the rest of the folder goes).
+        kept = Path(tempfile.gettempdir()) / f"glas-bench-logs-{scale.factor}x"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(logs, kept, dirs_exist_ok=True)
+        shutil.copy2(cluster.root / "server.log", kept / "postgresql.log")
+        print(f"the logs of gunicorn, Redis and PostgreSQL are in {kept}", file=sys.stderr)
+        raise
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        processes.clear()
+        if connection is not None:
+            connection.close()
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def _target(entry: dict[str, Any]) -> str:
+    group, ratio = entry["group"], entry["ratio"] or 0
+    if group == "page":
+        good = ratio >= PAGE_RATIO and entry["p99_ms"] < PAGE_P99_MS
+        return ("ok" if good else "MISS") + f" (≥{PAGE_RATIO}x, p99<{PAGE_P99_MS:g})"
+    if group == "search":
+        good = entry["p95_ms"] < SEARCH_P95_MS
+        return ("ok" if good else "MISS") + f" (p95<{SEARCH_P95_MS:g})"
+    if group == "post":
+        good = ratio >= POST_RATIO and entry["p99_ms"] < POST_P99_MS
+        return ("ok" if good else "MISS") + f" (≥{POST_RATIO}x, p99<{POST_P99_MS:g})"
+    return ""
+
+
+def table(result: dict[str, Any]) -> str:
+    scale = result["scale"]
+    data = result["data"]
+    lines = [
+        f"Glas at {scale}x ({data['accounts']:,} accounts, {data['initiatives']:,} initiatives, "
+        f"{data['supports']:,} supports) — {result['conditions']['gunicorn']}, "
+        f"{result['conditions']['connections']} connections, {result['date']}",
+        "",
+        f"{'endpoint':<40} {'req/s':>8} {'xhello':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>7}  target",
+        f"{'hello (bare Flask)':<40} {result['hello_rps']:8.1f} {1:7.2f}",
+    ]
+    for entry in [*result["endpoints"], *result["informational"]]:
+        ratio = f"{entry['ratio']:7.3f}" if entry["ratio"] is not None else f"{'':7}"
+        errors = entry["unexpected"]
+        if entry["group"] == "info":
+            codes = ", ".join(f"{n} x {c}" for c, n in sorted(entry["statuses"].items()))
+            ratio, note = f"{'':7}", codes
+        else:
+            note = _target(entry)
+        lines.append(
+            f"{entry['name']:<40} {entry['rps']:8.1f} {ratio} {entry['p50_ms']:8.1f} "
+            f"{entry['p95_ms']:8.1f} {entry['p99_ms']:8.1f} {errors:7}  {note}"
+        )
+    rss = result["worker_rss_mb"]
+    lines += [
+        "",
+        f"peak memory per worker: Glas {rss:.0f} MB "
+        f"({'ok' if rss < WORKER_RSS_MB else 'MISS'} <{WORKER_RSS_MB:g}), "
+        f"hello {result['hello_worker_rss_mb']:.0f} MB",
+    ]
+    search = result["search_sequential"]
+    lines.append(
+        f"search, one visitor at a time, {search['queries']} queries: p50 {search['p50_ms']} ms, "
+        f"p95 {search['p95_ms']} ms, max {search['max_ms']} ms "
+        + " · ".join(f"{k} p95 {v['p95_ms']}" for k, v in search["by_kind"].items())
+    )
+    posts = result["support_posts"]
+    lines.append(
+        f"support POSTs: {posts['redirects']:,} success redirects, {posts['new_rows']:,} new "
+        f"support rows ({'consistent' if posts['consistent'] else 'INCONSISTENT'}), "
+        f"{posts['reused_pairs']} pairs reused (must be 0)"
+    )
+    check = result["integrity"]
+    lines.append(
+        f"integrity ({check['residents']} at once, then withdrawals): "
+        f"{'OK' if check['ok'] else 'FAILED'} — counter/rows {check['after_supports']['counter']}/"
+        f"{check['after_supports']['rows']} after supports, "
+        f"{check['after_withdrawals']['counter']}/{check['after_withdrawals']['rows']} after "
+        f"withdrawals; {check['counters_off_everywhere']} initiatives off anywhere"
+    )
+    load = result["conditions"]
+    lines.append(
+        f"load average before/after: {load['load_average_before'][0]}/"
+        f"{load['load_average_after'][0]} on {load['cpus']} CPUs"
+    )
+    return "\n".join(lines)
+
+
+def compare(small: dict[str, Any], large: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Each page at the large scale against the same page at the small one.
+
+    "Slower" is judged on throughput relative to the hello app of the same run (the ratio),
+    so that a busier or quieter machine during one of the two runs does not count as the
+    page getting slower or faster; the raw p50 latencies are shown beside it.
+    """
+    before = {e["name"]: e for e in small["endpoints"]}
+    rows, data = [], {}
+    for entry in large["endpoints"]:
+        name = entry["name"]
+        # The deep page's name carries its page number, which differs between scales.
+        match = before.get(name) or next(
+            (e for n, e in before.items() if n.split(" (")[0] == name.split(" (")[0]), None
+        )
+        if match is None or not entry["ratio"] or not match["ratio"]:
+            continue
+        slowdown = match["ratio"] / entry["ratio"]
+        p50 = entry["p50_ms"] / match["p50_ms"] if match["p50_ms"] else 0
+        good = slowdown <= SCALE_SLOWDOWN
+        data[name] = {"slowdown": round(slowdown, 2), "p50_ratio": round(p50, 2)}
+        rows.append(
+            f"{name:<40} x{slowdown:5.2f}  {'ok  ' if good else 'MISS'}   p50 "
+            f"{match['p50_ms']:7.1f} -> {entry['p50_ms']:7.1f} ms"
+        )
+    title = (
+        f"{large['scale']}x against {small['scale']}x ({small['date']}): how much slower, "
+        f"relative to hello (target <= {SCALE_SLOWDOWN})"
+    )
+    return "\n".join([title, *rows]), data
+
+
+def _latest(folder: Path, scale: int) -> dict[str, Any] | None:
+    found = sorted(folder.glob(f"*-{scale}x.json"))
+    return json.loads(found[-1].read_text()) if found else None
+
+
+def _write(folder: Path, result: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{result['json']['date']}-{result['json']['scale']}x.json"
+    path.write_text(json.dumps(result["json"], indent=1, ensure_ascii=False) + "\n")
+    plans_path = path.with_name(path.stem + "-plans.txt")
+    plans_path.write_text(result["plans"])
+    return path
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The benchmark of Glas (see bench/run.py).")
+    parser.add_argument("--scale", type=int, action="append", choices=sorted(SCALES),
+                        help="1 or 10; repeat for both (default: both)")  # fmt: skip
+    parser.add_argument("--duration", type=float, default=8, help="seconds per run (8)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds over all pages (2)")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="folder for the JSON and the plans (bench/results)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install -y wrk (make bench does it as root)")
+        return 2
+    options = Options(args.duration, args.rounds, args.warmup, args.connections, args.threads,
+                      args.results.resolve())  # fmt: skip
+    signal.signal(signal.SIGTERM, _interrupt)
+    processes: list[Process] = []
+    done: dict[int, dict[str, Any]] = {}
+    failed = False
+    try:
+        for factor in sorted(set(args.scale or sorted(SCALES))):
+            result = run_scale(SCALES[factor], options, processes)
+            json_data = result["json"]
+            small = done.get(1) if factor != 1 else None
+            small = small or (_latest(options.output, 1) if factor != 1 else None)
+            comparison = ""
+            if small is not None:
+                comparison, json_data["versus_1x"] = compare(small, json_data)
+            path = _write(options.output, result)
+            done[factor] = json_data
+            print()
+            print(table(json_data))
+            if comparison:
+                print()
+                print(comparison)
+            print(f"\nwritten: {path} and its -plans.txt\n")
+            failed = failed or not json_data["integrity"]["ok"]
+            failed = failed or any(
+                e["unexpected"] or e["empty_runs"] for e in json_data["endpoints"]
+            )
+            posts = json_data["support_posts"]
+            failed = failed or posts["reused_pairs"] > 0 or not posts["consistent"]
+    except KeyboardInterrupt:
+        print("\ninterrupted: everything the benchmark started has been stopped", file=sys.stderr)
+        return 130
+    finally:
+        for process in processes:
+            process.stop()
+    if failed:
+        print("the benchmark measured errors or failed its integrity check: see above")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
