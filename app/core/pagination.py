@@ -85,8 +85,11 @@ class Page(Generic[T]):
 
 def count(query: sa.Select[Any], *, cap: int | None = None) -> tuple[int, bool]:
     """The number of rows of ``query`` (at most ``cap``), and whether there are more."""
-    # The order does not change a count, and dropping it spares the database a sort.
-    unordered = query.order_by(None)
+    # The order does not change a count, and dropping it spares the database a sort; nor do
+    # the columns: counting a bare 1 per row keeps long texts out of the subquery.
+    unordered: sa.Select[Any] = query.order_by(None).with_only_columns(
+        sa.literal_column("1"), maintain_column_froms=True
+    )
     if cap is not None:
         unordered = unordered.limit(cap + 1)
     found = db.session.scalar(sa.select(sa.func.count()).select_from(unordered.subquery())) or 0

@@ -43,3 +43,21 @@ def test_an_exact_count_names_the_pages(client: FlaskClient, in_english, five: l
 @pytest.mark.parametrize("bad", ["0", "-1", "²", "10001", "9" * 400, "x"])
 def test_bad_page_numbers_are_400(client: FlaskClient, five: list[int], bad: str) -> None:
     assert client.get(f"/initiatives/?page={bad}").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/initiatives/", "/", "/initiatives/export.csv"])
+def test_lists_leave_the_long_columns_in_the_database(
+    client: FlaskClient, count_queries, make_initiative, path: str
+) -> None:
+    # A card needs no text, HTML, lemmas or response: reading them made each row ~2 kB.
+    make_initiative(title="Pobuda s telesom", body="Dolgo besedilo. " * 200)
+    with count_queries() as queries:
+        response = client.get(path)
+        response.get_data()  # the export streams: run it to the end inside the block
+    assert response.status_code == 200
+    listing = [q for q in queries if "FROM initiatives" in q]
+    assert listing
+    for statement in listing:
+        for column in ("body", "body_html", "body_lemmas", "response_html"):
+            assert f"initiatives.{column}," not in statement
+            assert f"initiatives.{column} " not in statement
