@@ -70,6 +70,17 @@ RESPONSE_LABELS = {
 }
 
 
+#: The states of the public list's default view ("all"), oldest first in the lifecycle.
+LISTED = (
+    InitiativeState.PUBLISHED,
+    InitiativeState.AWAITING_RESPONSE,
+    InitiativeState.ANSWERED,
+    InitiativeState.COMPLETED,
+    InitiativeState.EXPIRED,
+)
+_LISTED_SQL = "state IN (" + ", ".join(f"'{state.value}'" for state in LISTED) + ")"
+
+
 class Initiative(Model):
     """A resident's proposal to the municipality."""
 
@@ -79,6 +90,23 @@ class Initiative(Model):
         sa.Index("ix_initiatives_state_published_at", "state", "published_at"),
         sa.Index("ix_initiatives_state_support_count", "state", "support_count"),
         sa.Index("ix_initiatives_state_support_closes_at", "state", "support_closes_at"),
+        # The default list (five states) newest and most supported first, read backwards:
+        # see migration g3listidx0001. The predicate must match queries.LISTED exactly.
+        sa.Index(
+            "ix_initiatives_listed_newest",
+            "published_at",
+            "id",
+            postgresql_where=sa.text(_LISTED_SQL),
+            sqlite_where=sa.text(_LISTED_SQL),
+        ),
+        sa.Index(
+            "ix_initiatives_listed_supported",
+            "support_count",
+            "published_at",
+            "id",
+            postgresql_where=sa.text(_LISTED_SQL),
+            sqlite_where=sa.text(_LISTED_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
