@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.account import bp
 from app.auth import accounts, permissions, sessions
-from app.auth.current import login_required, signed_in_account
+from app.auth.current import login_required, rate_limit_key, signed_in_account
 from app.auth.forms import DeleteAccountForm, ProfileForm
 from app.auth.models import ROLE_LABELS
 from app.core.i18n import remember_language
@@ -49,7 +48,7 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/")
 @login_required
-@limiter.limit("30 per hour", key_func=lambda: f"account:{current_user.id}")
+@limiter.limit("30 per hour", key_func=rate_limit_key)
 def update() -> ResponseReturnValue:
     user = signed_in_account()
     form = ProfileForm()

@@ -32,8 +32,8 @@ def _page_number() -> int:
 
 
 def _render_list(template: str, page: Page[Any], **context: Any) -> str:
-    if page.number > page.pages:
-        abort(404)  # past the end: a link Glas never makes
+    if page.past_the_end:
+        abort(404)
     return render_template(template, page=page, **context)
 
 

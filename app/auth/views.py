@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import SESSION_TOKEN_KEY, bp, email, identity, oidc, sessions
-from app.auth.current import login_required, signed_in_account
+from app.auth.current import login_required, rate_limit_key, signed_in_account
 from app.auth.forms import ProfileForm
 from app.auth.messages import PROBLEMS
 from app.auth.oidc import LogoutTokenError, SignInError
@@ -153,7 +153,7 @@ def backchannel_logout() -> ResponseReturnValue:
 
 @bp.route("/welcome", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per hour", methods=["POST"], key_func=lambda: f"account:{current_user.id}")
+@limiter.limit("30 per hour", methods=["POST"], key_func=rate_limit_key)
 def welcome() -> ResponseReturnValue:
     """The first sign-in: choose a public name, optionally an e-mail address, a language."""
     user = signed_in_account()

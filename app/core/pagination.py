@@ -70,6 +70,11 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.size))
 
     @property
+    def past_the_end(self) -> bool:
+        """A page number beyond the last page: a link Glas never makes (a 404)."""
+        return self.number > 1 and not self.items
+
+    @property
     def has_previous(self) -> bool:
         return self.number > 1
 

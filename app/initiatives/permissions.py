@@ -94,7 +94,7 @@ def can_withdraw_support(user: User | None, initiative: Initiative, now: datetim
     return _account(user) is not None and lifecycle.is_open_for_support(initiative, now)
 
 
-def _answers_for(user: User | None, initiative: Initiative) -> bool:
+def answers_for(user: User | None, initiative: Initiative) -> bool:
     """An official of the responsible unit (any official while none is chosen), or an admin."""
     if auth.is_administrator(user):
         return True
@@ -103,19 +103,19 @@ def _answers_for(user: User | None, initiative: Initiative) -> bool:
     return auth.has_role(user, Role.OFFICIAL, org_unit_id=initiative.responsible_unit_id)
 
 
-def answers_for(user: User | None, initiative: Initiative) -> bool:
-    """Whether ``user`` speaks for the municipality on this initiative, whatever its state."""
-    return _answers_for(user, initiative)
-
-
 def could_moderate(user: User | None, initiative: Initiative) -> bool:
     """Whether ``user`` moderates this initiative, whatever its state (never their own)."""
     return auth.is_moderator(user) and not is_author(user, initiative)
 
 
+def could_assign_unit(user: User | None, initiative: Initiative) -> bool:
+    """Whether ``user`` sets the responsible unit of this initiative in some state."""
+    return auth.is_moderator(user) or answers_for(user, initiative)
+
+
 def can_respond(user: User | None, initiative: Initiative, now: datetime) -> bool:
     """Once published, until answered; not after it expired (even before the cron job ran)."""
-    return _answers_for(user, initiative) and lifecycle.effective_state(initiative, now) in (
+    return answers_for(user, initiative) and lifecycle.effective_state(initiative, now) in (
         _S.PUBLISHED,
         _S.AWAITING_RESPONSE,
     )
@@ -123,7 +123,7 @@ def can_respond(user: User | None, initiative: Initiative, now: datetime) -> boo
 
 def can_report_progress(user: User | None, initiative: Initiative) -> bool:
     return (
-        _answers_for(user, initiative)
+        answers_for(user, initiative)
         and initiative.state is _S.ANSWERED
         and initiative.response_kind is not ResponseKind.REJECTED
     )
@@ -136,7 +136,7 @@ def can_assign_unit(user: User | None, initiative: Initiative) -> bool:
     """
     if auth.is_moderator(user):
         return initiative.state in (_S.SUBMITTED, _S.PUBLISHED, _S.AWAITING_RESPONSE)
-    return _answers_for(user, initiative) and initiative.state in (
+    return answers_for(user, initiative) and initiative.state in (
         _S.PUBLISHED,
         _S.AWAITING_RESPONSE,
     )

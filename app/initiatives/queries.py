@@ -304,14 +304,16 @@ def by_author(user: User) -> list[Initiative]:
 def supported_by(user: User, limit: int) -> tuple[list[Initiative], int]:
     """The initiatives the account supports, the latest support first (up to ``limit``), and
     how many it supports in all. Two queries, whatever the number."""
-    query = sa.select(Initiative).join(
-        Support, sa.and_(Support.initiative_id == Initiative.id, Support.user_id == user.id)
+    query = (
+        sa.select(Initiative)
+        .join(Support, sa.and_(Support.initiative_id == Initiative.id, Support.user_id == user.id))
+        .options(*LIST_COLUMNS)
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    total, _more = pagination.count(query)
     rows = db.session.scalars(
         query.order_by(Support.created_at.desc(), Support.id.desc()).limit(limit)
     )
-    return list(rows), int(total)
+    return list(rows), total
 
 
 def awaiting_response() -> list[Initiative]:

@@ -95,8 +95,8 @@ def index() -> ResponseReturnValue:
     filters = _filters_or_400()
     now = utcnow()
     page = queries.list_page(filters, now)
-    if page.number > 1 and not page.items:
-        abort(404)  # past the last page
+    if page.past_the_end:
+        abort(404)
     topics, communities = queries.filter_choices()
     return render_template(
         "initiatives/list.html",
@@ -243,7 +243,7 @@ def new() -> ResponseReturnValue:
     if not permissions.can_create(signed_in_account()):
         return render_template("initiatives/cannot_submit.html"), 403
     form = InitiativeForm()
-    if request.method == "POST" and request.form.get("action") == "check":
+    if request.method == "POST" and _checking_similar():
         # "Look for similar initiatives" re-shows the form with a list; nothing is saved.
         similar = search.similar(form.title.data or "")
         return _render_form(form, None, similar, 200)
@@ -272,7 +272,7 @@ def edit(initiative_id: int) -> ResponseReturnValue:
     form = InitiativeForm(
         obj=None if request.method == "POST" else _FormData(initiative), current=initiative
     )
-    if request.method == "POST" and request.form.get("action") == "check":
+    if request.method == "POST" and _checking_similar():
         return _render_form(
             form, initiative, search.similar(form.title.data or "", exclude_id=initiative.id), 200
         )
@@ -323,19 +323,13 @@ def _refused(
     return redirect(detail_url(initiative), 303)
 
 
-def _act(
-    initiative_id: int,
-    action: Any,
-    message: str,
-    could: Callable[[Any, Initiative], bool] = permissions.is_author,
-    **kwargs: Any,
-) -> ResponseReturnValue:
+def _act(initiative_id: int, action: Any, message: str) -> ResponseReturnValue:
     """Run a simple transition of the author's; see ``_refused`` when it is not allowed now."""
     initiative = _load(initiative_id)
     try:
-        action(signed_in_account(), initiative, **kwargs)
+        action(signed_in_account(), initiative)
     except services.NotAllowed:
-        return _refused(initiative, could)
+        return _refused(initiative, permissions.is_author)
     db.session.commit()
     flash(message, "success")
     return redirect(detail_url(initiative))
@@ -492,20 +486,23 @@ def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> Response
     now = utcnow()
     # Only the forms this visitor is shown: building one loads its choices (reasons, units),
     # which an anonymous reader — most visitors — would pay for and never see.
-    wanted: dict[str, Callable[[], Any]] = {
-        "reject_form": lambda: RejectForm(prefix="reject"),
-        "unit_form": lambda: UnitForm(prefix="unit"),
-        "respond_form": lambda: RespondForm(prefix="respond"),
-        "progress_form": lambda: ProgressForm(prefix="progress"),
-    }
-    shown = {
-        "reject_form": permissions.can_moderate(me, initiative),
-        "unit_form": permissions.can_assign_unit(me, initiative),
-        "respond_form": permissions.can_respond(me, initiative, now),
-        "progress_form": permissions.can_report_progress(me, initiative),
+    shown: dict[str, tuple[bool, Callable[[], Any]]] = {
+        "reject_form": (
+            permissions.can_moderate(me, initiative),
+            lambda: RejectForm(prefix="reject"),
+        ),
+        "unit_form": (permissions.can_assign_unit(me, initiative), lambda: UnitForm(prefix="unit")),
+        "respond_form": (
+            permissions.can_respond(me, initiative, now),
+            lambda: RespondForm(prefix="respond"),
+        ),
+        "progress_form": (
+            permissions.can_report_progress(me, initiative),
+            lambda: ProgressForm(prefix="progress"),
+        ),
     }
     context: dict[str, Any] = {
-        name: make() for name, make in wanted.items() if shown[name] and name not in forms
+        name: make() for name, (visible, make) in shown.items() if visible and name not in forms
     }
     context.update(forms)
     if permissions.can_manage_attachments(me, initiative):
@@ -561,23 +558,19 @@ def reject(initiative_id: int) -> ResponseReturnValue:
     return redirect(detail_url(initiative))
 
 
-def _could_assign(user: Any, initiative: Initiative) -> bool:
-    return auth_permissions.is_moderator(user) or permissions.answers_for(user, initiative)
-
-
 @bp.post("/<id:initiative_id>/unit")
 @login_required
 def assign(initiative_id: int) -> ResponseReturnValue:
     initiative = _load(initiative_id)
     if not permissions.can_assign_unit(signed_in_account(), initiative):
-        return _refused(initiative, _could_assign)
+        return _refused(initiative, permissions.could_assign_unit)
     form = UnitForm(prefix="unit")
     if not form.validate_on_submit():
         return _detail(initiative, 422, unit_form=form)
     try:
         services.assign_unit(signed_in_account(), initiative, unit_id=int(form.unit.data))
     except services.NotAllowed:
-        return _refused(initiative, _could_assign)
+        return _refused(initiative, permissions.could_assign_unit)
     db.session.commit()
     flash(_("The responsible unit has been set."), "success")
     return redirect(detail_url(initiative))
