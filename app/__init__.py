@@ -60,8 +60,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_core(app: Flask) -> None:
-    from app.core import csrf, errors, i18n, security, templating
+    from app.core import csrf, errors, i18n, pagecache, security, templating
+    from app.extensions import db
 
+    pagecache.init_app(app, db.session)
     security.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)

@@ -29,7 +29,9 @@ class Defaults:
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: a SQLite file in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs a round trip on every request. app/core/db.py pings only a
+    # connection that lay idle, and turns a connection lost to a server restart into a 503.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
 
     LANGUAGES: ClassVar[list[str]] = ["sl", "en"]
     BABEL_DEFAULT_LOCALE = "sl"
@@ -111,6 +113,17 @@ class Defaults:
         "https://www.gov.si/drzavni-organi/organi-v-sestavi/inspektorat-za-informacijsko-druzbo/"
     )
 
+    # --- the cache of anonymous pages (app/core/pagecache.py) --------------------------------
+    #: Redis shared by every worker and server, e.g. ``redis://cache.internal:6379/1``; unset:
+    #: a cache inside each process, right only where one process serves (the embedded default).
+    CACHE_REDIS_URL: str | None = None
+    #: Longest life of a cached page in seconds (writes and deadlines end it sooner); 0: off.
+    PAGE_CACHE_SECONDS = 300
+    #: New cached pages for typed values (searches) per process and PAGE_CACHE_SECONDS.
+    PAGE_CACHE_FREE_ENTRIES = 500
+    #: What pages are keyed on; unset: a fingerprint of the code, templates and translations.
+    RELEASE: str | None = None
+
 
 #: The secrets and endpoints without which a production instance must not start.
 REQUIRED_IN_PRODUCTION = (
@@ -139,6 +152,8 @@ _STRING_SETTINGS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "UPLOAD_FOLDER",
+    "CACHE_REDIS_URL",
+    "RELEASE",
 )
 _ACR_PREFIX = "http://eidas.europa.eu/LoA/"
 _KNOWN_ACR = tuple(_ACR_PREFIX + level for level in ("low", "substantial", "high"))
@@ -187,6 +202,15 @@ def finalize(app: Flask) -> None:
     _check_int(config, "ATTACHMENT_MAX_BYTES", low=1024, high=config["MAX_CONTENT_LENGTH"])
     _check_int(config, "ATTACHMENTS_PER_INITIATIVE", low=0, high=50)
     _check_int(config, "ATTACHMENT_MAX_PIXELS", low=10_000, high=400_000_000)
+    _check_int(config, "PAGE_CACHE_SECONDS", low=0, high=24 * 3600)
+    _check_int(config, "PAGE_CACHE_FREE_ENTRIES", low=0, high=100_000)
+    redis_url = config.get("CACHE_REDIS_URL")
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(
+            # Not the URL itself: it may hold the password.
+            f"{env_name('CACHE_REDIS_URL')} must be a redis://, rediss:// or unix:// URL, "
+            f"got one starting {urlsplit(redis_url).scheme!r}."
+        )
     if not config.get("UPLOAD_FOLDER"):
         config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     previous = config.get("SUBJECT_PEPPER_PREVIOUS") or {}

@@ -112,10 +112,17 @@ def explain(app: Flask, statements: list[Statement]) -> None:
 
 def page_plans(app: Flask, pages: list[tuple[str, str]]) -> list[PagePlans]:
     result = []
-    for name, path in pages:
-        status, statements = capture(app, path)
-        explain(app, statements)
-        result.append(PagePlans(name, path, status, statements))
+    # The statements of a page made, not of one served from the cache of anonymous pages
+    # (which sends none); the reference data kept in the process stays as it is.
+    seconds = app.config["PAGE_CACHE_SECONDS"]
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    try:
+        for name, path in pages:
+            status, statements = capture(app, path)
+            explain(app, statements)
+            result.append(PagePlans(name, path, status, statements))
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = seconds
     return result
 
 

@@ -53,6 +53,7 @@ def app_environment(
     *,
     public_url: str = "http://127.0.0.1:8000",
     ratelimit_storage: str = "memory://",
+    cache_url: str | None = None,
 ) -> dict[str, str]:
     """The environment of a production-like Glas (see the module's docstring)."""
     instance.mkdir(parents=True, exist_ok=True)
@@ -71,6 +72,9 @@ def app_environment(
         # Never the checkout's instance/ (where `make demo` keeps its config and database).
         FLASK_INSTANCE_PATH=str(instance),
     )
+    if cache_url:
+        # The cache of anonymous pages, shared by the workers as production must share it.
+        environment["FLASK_CACHE_REDIS_URL"] = cache_url
     for name in ("FLASK_DEBUG", "FLASK_TESTING"):
         environment.pop(name, None)
     return environment

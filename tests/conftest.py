@@ -344,3 +344,56 @@ def login(app: Flask) -> Callable[[FlaskClient, int], None]:
             session["csrf_binding"] = "test-binding"
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Any]:
+    """A real Redis on a Unix socket (``tests/_redis.py``), started for the tests that need one."""
+    from tests._redis import ThrowawayRedis, redis_server_binary
+
+    if redis_server_binary() is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI"):
+            pytest.fail(message + ". CI must provide it: see .ci/run.")
+        pytest.skip(message)
+    server = ThrowawayRedis().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache(app: Flask) -> None:
+    """Each test starts with an empty cache of pages: a rolled-back test's pages must not stay."""
+    from app.core.pagecache import cache
+
+    with app.app_context():
+        cache.clear()
+
+
+@contextmanager
+def made_afresh(app: Flask) -> Iterator[None]:
+    """Pages requested inside are made again, not served from the cache of anonymous pages.
+
+    As a new release would: everything else kept in the process (the reference data, the
+    cache's generations) stays, so what a count sees is what a page costs to make.
+    """
+    import uuid
+
+    release = app.config["RELEASE"]
+    app.config["RELEASE"] = f"afresh-{uuid.uuid4()}"
+    try:
+        yield
+    finally:
+        app.config["RELEASE"] = release
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(app: Flask) -> None:
+    """Each test reads the settings of its own transaction, not the copy a rolled-back one left.
+
+    ``app.core.settings.cached`` keeps site settings per process for a few seconds; a test that
+    saved rules is rolled back, but its copy would outlive it.
+    """
+    from app.core import settings
+
+    settings.clear_cache(app)

@@ -6,8 +6,9 @@ import logging
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, g, session
+from flask import Blueprint, Flask, Response, g, has_request_context, session
 from flask_login import LoginManager
+from sqlalchemy.orm import Session
 
 from app.core import i18n
 from app.core.time import utcnow
@@ -67,6 +68,22 @@ def _record_activity(response: Response) -> Response:
     return response
 
 
+def _touch_with_the_commit(db_session: Session) -> None:
+    """Record the session's activity in the transaction the view commits anyway.
+
+    A request that writes (a support, a form) then costs one commit, not two: each commit
+    waits for the database to flush its log to disk. ``_record_activity`` is left with the
+    requests that commit nothing, such as reading a page.
+    """
+    from app.auth import sessions
+
+    if not has_request_context() or db_session.in_nested_transaction():
+        return
+    pending = g.pop("session_touch", None)
+    if pending is not None:
+        sessions.touch(*pending)
+
+
 def _saved_language() -> str | None:
     from app.auth.current import current_account
 
@@ -105,6 +122,10 @@ def init_app(app: Flask) -> None:
     )
 
     app.after_request(_record_activity)
+    from app.extensions import db
+
+    if not sa.event.contains(db.session, "before_commit", _touch_with_the_commit):
+        sa.event.listen(db.session, "before_commit", _touch_with_the_commit)
 
     @app.after_request
     def _private_when_signed_in(response: Response) -> Response:

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import pagecache
 from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
 from app.council.models import Person
@@ -201,3 +202,20 @@ class SeenLogoutToken(Model):
 
     jti_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+def _public_name_changed(user: User) -> tuple[str, ...]:
+    # Pages show an account only by its public name (or that it was deleted); a sign-in,
+    # a language or an e-mail address changes no page. A name is on many pages: all of them.
+    # A new account is on no page yet: only a value that replaced an earlier one counts.
+    attrs = sa.inspect(user).attrs
+    if attrs.pseudonym.history.deleted or attrs.deleted_at.history.deleted:
+        return (pagecache.SITE,)
+    return ()
+
+
+# What a change of these rows invalidates among the cached pages (app/core/pagecache.py).
+# The only bulk update of accounts moves tombstones' keys, which no page shows.
+pagecache.tags_for(User, _public_name_changed, bulk=())
+pagecache.tags_for(AuthSession)
+pagecache.tags_for(SeenLogoutToken)

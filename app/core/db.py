@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolProxiedConnection
 
 
 class Base(DeclarativeBase):
@@ -94,3 +96,46 @@ def _begin_sqlite(connection: sa.Connection) -> None:
 
 #: Execution option of a connection that never writes: on SQLite it does not take the write lock.
 READ_ONLY = "glas_read_only"
+
+
+# --- connections that outlive the server ------------------------------------------------------
+#
+# ``pool_pre_ping`` would send a ``SELECT 1`` before every checkout, that is before every
+# request, to find the rare connection the server closed (a restart, a failover, an idle
+# timeout). Instead only a connection that lay unused for a while is pinged: a busy site reuses
+# its connections within seconds and pays nothing. A connection found dead on first use (the
+# server restarted a moment ago) still raises; SQLAlchemy then sees a disconnect and drops
+# every connection of the pool made before it, so only requests already holding one fail,
+# each with a 503 "try again" page (``app.core.errors.handle_database_error``), and the next
+# ones connect afresh (tests/core/test_db_recovery.py).
+
+#: A pooled connection unused for longer than this is pinged when it is checked out.
+PING_AFTER_IDLE_SECONDS = 10.0
+_CHECKED_IN_AT = "glas_checked_in_at"
+
+
+@sa.event.listens_for(Pool, "checkin")
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+@sa.event.listens_for(Pool, "checkout")
+def _ping_if_idle(
+    dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return  # a file in this process: there is no server to lose
+    # Absent on a new connection (``info`` lives and dies with the DBAPI connection).
+    idle_since = record.info.get(_CHECKED_IN_AT)
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # the ping began a transaction: the request begins its own
+    except Exception as error:  # whatever the driver raises, this connection is unusable
+        # The pool discards this connection and checks out another (up to three attempts).
+        raise sa.exc.DisconnectionError(str(error)) from error

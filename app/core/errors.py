@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db
 
@@ -101,6 +102,29 @@ def handle_internal_error(error: InternalServerError) -> ResponseReturnValue:
     return render_error(error)
 
 
+def handle_database_error(error: sa.exc.DBAPIError) -> ResponseReturnValue:
+    """The database could not be reached (restarted, failing over): 503, "try again".
+
+    Any other database error is a fault, and goes on to the 500 page with its traceback logged.
+    """
+    lost = error.connection_invalidated or (
+        # Raised while connecting (no statement was sent): the server is not there.
+        isinstance(error, sa.exc.OperationalError) and error.statement is None
+    )
+    if not lost:
+        raise error
+    current_app.logger.warning("database unreachable, answered 503: %s", error.orig)
+    # The session's transaction died with its connection; the page may query on a new one.
+    db.session.rollback()
+    # The page speaks as to a visitor: finding out who is signed in would need the database,
+    # which may still be down (Flask-Login's own way of setting the request's user).
+    login_manager = getattr(current_app, "login_manager", None)
+    if login_manager is not None:
+        login_manager._update_request_context_with_user()
+    return render_error(ServiceUnavailable(retry_after=5))
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(InternalServerError, handle_internal_error)
+    app.register_error_handler(sa.exc.DBAPIError, handle_database_error)

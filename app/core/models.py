@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.core import pagecache
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
 from app.extensions import Model, db
@@ -66,3 +67,7 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+# The audit log is on no public page (app/core/pagecache.py).
+pagecache.tags_for(AuditEntry)

@@ -26,7 +26,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core import mail
+from app.core import mail, pagecache
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
 from app.extensions import Model, db
@@ -281,3 +281,7 @@ def purge_old(*, older_than: timedelta = RETENTION) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# Mail waiting to go is on no page (app/core/pagecache.py).
+pagecache.tags_for(OutboxMessage)

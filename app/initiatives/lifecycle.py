@@ -13,13 +13,20 @@ from app.initiatives.models import SUPPORTABLE, Initiative, InitiativeState
 
 
 def effective_state(initiative: Initiative, now: datetime) -> InitiativeState:
+    return state_at(initiative.state, initiative.support_closes_at, now)
+
+
+def state_at(
+    state: InitiativeState, support_closes_at: datetime | None, now: datetime
+) -> InitiativeState:
+    """``effective_state`` on plain values, for the export, which builds no ORM objects."""
     if (
-        initiative.state is InitiativeState.PUBLISHED
-        and initiative.support_closes_at is not None
-        and now >= initiative.support_closes_at
+        state is InitiativeState.PUBLISHED
+        and support_closes_at is not None
+        and now >= support_closes_at
     ):
         return InitiativeState.EXPIRED
-    return initiative.state
+    return state
 
 
 def is_open_for_support(initiative: Initiative, now: datetime) -> bool:

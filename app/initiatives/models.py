@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.core import pagecache
 from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
 from app.extensions import Model
@@ -278,3 +279,23 @@ class Attachment(Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+# What a change of these rows invalidates among the cached pages (app/core/pagecache.py): its
+# initiative's page, and the lists and the home page wherever a card or a count shows it.
+def page_tags(initiative_id: int) -> tuple[str, ...]:
+    """The tags of an initiative's card and page: for a bulk statement's ``pagecache.TAGS``."""
+    return (f"initiative:{initiative_id}", "initiatives")
+
+
+def _on_its_initiative(row: Support | InitiativeEvent | Attachment) -> tuple[str, ...]:
+    return (f"initiative:{row.initiative_id}",)
+
+
+pagecache.tags_for(Initiative, lambda i: page_tags(i.id), bulk=("initiative", "initiatives"))
+# A support moves the count on every card of the initiative, not only on its page.
+pagecache.tags_for(
+    Support, lambda s: page_tags(s.initiative_id), bulk=("initiative", "initiatives")
+)
+pagecache.tags_for(InitiativeEvent, _on_its_initiative, bulk=("initiative",))
+pagecache.tags_for(Attachment, _on_its_initiative, bulk=("initiative",))

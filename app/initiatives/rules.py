@@ -27,7 +27,12 @@ LIMITS = {"threshold": (1, 100_000), "support_days": (7, 365), "response_days": 
 
 
 def current() -> Rules:
-    stored = settings.load([_PREFIX + name for name in LIMITS])
+    """The rules in force; read on every support, so from the settings' per-process copy.
+
+    ``settings.cached`` explains how fresh that is: at once in the process that saved them,
+    within a few seconds elsewhere.
+    """
+    stored = settings.cached([_PREFIX + name for name in LIMITS])
     values = {
         name: int(stored[_PREFIX + name])
         for name in LIMITS

@@ -1,11 +1,12 @@
 """Full-text search of initiatives: the same words, matches and order on PostgreSQL and SQLite.
 
 The index lives in the database and is kept in step with every write by triggers (migrations
-``f1search0001`` and ``f2search0002``): on PostgreSQL a ``search_vector`` tsvector column
-(``unaccent``, config ``simple``, weights title A / summary B / body C, GIN index), on SQLite an
-FTS5 external-content table ``initiatives_fts`` (``unicode61 remove_diacritics 2``) over the view
-``initiatives_search_text``. Neither is mapped in the models: the column exists only on
-PostgreSQL. ``include_name`` keeps them out of autogenerate.
+``f1search0001``, ``f2search0002`` and ``h4search0003``): on PostgreSQL a ``search_vector``
+tsvector column (``unaccent``, config ``simple``, weights title A / summary B / body C), copied
+into the table ``initiative_search_documents`` with its title-and-summary part and its length,
+where its GIN index is; on SQLite an FTS5 external-content table ``initiatives_fts``
+(``unicode61 remove_diacritics 2``) over the view ``initiatives_search_text``. None of it is
+mapped in the models, and ``include_name`` keeps it out of autogenerate.
 
 **Only what the public may read is indexed**, so hidden text can match nothing, anywhere (the
 list, "Look for similar initiatives", the spelling suggestions): the title, summary and text of
@@ -28,15 +29,34 @@ title hit. A word of the query then matches itself as a prefix *or* one of its l
 and "sole" both find "šola". Lemmas are matched exactly, not as prefixes: a half-typed word has
 no meaningful lemma, and its prefix already matches.
 
-Ranking: SQLite's ``bm25`` with column weights 10 / 5 / 1, and on PostgreSQL ``ts_rank`` with
-the same proportions (A 1.0, B 0.5, C 0.1) and normalised by document length, as bm25 is. bm25
-adds up a score per word, so PostgreSQL ranks by the OR of the words even where it matches
-their AND (ranking the AND would reward words standing close together, which bm25 ignores).
-A title hit therefore beats a summary hit beats a body hit on both. What cannot be the same:
-bm25 also counts a rare word more than a common one (and a word in most initiatives almost
-not at all), PostgreSQL has no such measure; so when initiatives match different words of a
-query in different fields, the two may order them differently. The scores differ in scale:
-compare them only within one query on one database.
+**Ranking is by the title and summary**; the text decides what matches, not the order.
+SQLite's ``bm25`` with column weights 10 / 5 / 0, and on PostgreSQL ``ts_rank`` of the
+title-and-summary vector with the same proportions (A 1.0, B 0.5); both divided by (the log
+of) the length of the whole text, as bm25 is. bm25 adds up a score per word, so PostgreSQL ranks
+by the OR of the words even where it matches their AND (ranking the AND would reward words
+standing close together, which bm25 ignores). A title hit therefore beats a summary hit beats
+a hit in the text alone on both; hits in the text alone all rank 0 on SQLite and come newest
+first (the list's tie-break), and on PostgreSQL their rank says the same (see ``_pg_ranked``).
+What cannot be the same: bm25 also counts a rare word more than a common one (and a word in
+most initiatives almost not at all), PostgreSQL has no such measure; so when initiatives
+match different words of a query in title and summary, the two may order them differently.
+The scores differ in scale: compare them only within one query on one database.
+
+Why not the text: at ten times Kranj's size a common word is in the text of thousands of
+initiatives, and a rank reads something of every hit. The whole vector is 3 kB, out of line
+(TOAST, ~3 µs a hit: most of the 108 ms the list's page took for the 4,644 hits of
+"slovenski"); the title-and-summary part is 0.5 kB in a row of ``initiative_search_documents``,
+fourteen to a page (~0.5 µs). Ranking by
+the whole text where a search finds few initiatives (at most 200, where it is cheap) was tried
+and measured: knowing that a search finds few costs a second pass of the index in each of the
+list's two queries, 3 ms at the 95th percentile, a tenth of the budget of a search.
+
+**How PostgreSQL reads it**, planned for the words of each search (see ``_pg_query``): the GIN
+index, never every row (``initiative_search_document`` gives the match its true cost,
+migration ``h4search0003``); the head of each hit, ranked and numbered in order by a window
+function (``_pg_ranked``); then the list's page joins ``initiatives`` to its first rows only
+(``best_first``), and the list's count, which names no column of the hits, counts as it reads
+and stops at its cap.
 
 **Spelling suggestions** (``corrections``) come from the index, so from public text only. A
 word of the query that matches nothing is replaced by the words one edit away (a letter left
@@ -98,9 +118,18 @@ _MAX_COUNTED = 24
 
 # --- the index objects, unmapped ----------------------------------------------------------
 
-_SEARCH_TABLES = ("initiatives_fts", "initiative_search_terms")  # FTS5 adds initiatives_fts_data …
+# FTS5 adds initiatives_fts_data …
+_SEARCH_TABLES = ("initiatives_fts", "initiative_search_terms", "initiative_search_documents")
 _SEARCH_COLUMNS = {("initiatives", "search_vector")}
-_SEARCH_INDEXES = frozenset({"ix_initiatives_search_vector"})
+# The index on initiatives until h4search0003; since, the one on its documents, and the ids
+# of the listed initiatives, which the list's count of a search reads (see the migration).
+_SEARCH_INDEXES = frozenset(
+    {
+        "ix_initiatives_search_vector",
+        "ix_initiative_search_documents_document",
+        "ix_initiatives_listed_id",
+    }
+)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
@@ -168,21 +197,29 @@ def _significant_terms(title: str) -> list[Term]:
 
 # --- the queries --------------------------------------------------------------------------
 
-# Lightweight, unmapped views of the index: the column and the virtual table are not models.
-_PG_INITIATIVES = sa.table(
-    "initiatives", sa.column("id", sa.Integer), sa.column("search_vector", TSVECTOR)
-).alias("initiative_search")
-# ts_rank's weights are given in the order D, C, B, A; D is not used.
-_PG_WEIGHTS: sa.ColumnClause[Any] = sa.literal_column("'{0.1, 0.1, 0.5, 1.0}'::float4[]")
-# 1 = divide by 1 + the logarithm of the document's length, as bm25 favours shorter texts.
-_PG_NORMALISATION: sa.ColumnClause[Any] = sa.literal_column("1")
+# Lightweight, unmapped views of the index: its table and the virtual table are not models.
+_PG_DOCUMENTS_TABLE = sa.table(
+    "initiative_search_documents",
+    sa.column("initiative_id", sa.Integer),
+    sa.column("published_at", sa.DateTime(timezone=True)),
+    sa.column("document", TSVECTOR),
+    sa.column("head", TSVECTOR),
+    sa.column("word_count", sa.Integer),
+)
+_PG_DOCUMENTS = _PG_DOCUMENTS_TABLE.alias("initiative_search")
+# ts_rank's weights are given in the order D, C, B, A. The head has only A and B.
+_PG_WEIGHTS: sa.ColumnClause[Any] = sa.literal_column("'{0, 0, 0.5, 1.0}'::float4[]")
+# 0: no normalisation by ts_rank, which would divide by the head's length; _pg_ranked
+# divides by the whole text's, as bm25 favours shorter texts.
+_PG_NO_NORMALISATION: sa.ColumnClause[Any] = sa.literal_column("0")
 _SQLITE_FTS = sa.table("initiatives_fts", sa.column("rowid", sa.Integer))
 _SQLITE_FTS_NAME: sa.ColumnClause[Any] = sa.literal_column("initiatives_fts")
 # bm25 column weights, in column order: title, summary, body (each with its lemma text).
+# The body matches but does not rank, as on PostgreSQL (it still counts in the length).
 _SQLITE_WEIGHTS: tuple[sa.ColumnClause[Any], ...] = (
     sa.literal_column("10.0"),
     sa.literal_column("5.0"),
-    sa.literal_column("1.0"),
+    sa.literal_column("0.0"),
 )
 # The vocabulary of the index: on PostgreSQL every lexeme it has held (filled by a trigger),
 # on SQLite every term it holds and in how many initiatives ("doc", read from FTS5 itself).
@@ -199,13 +236,19 @@ def _dialect() -> str:
 
 def _pg_query(words: list[Term], operator: str) -> sa.ColumnElement[Any]:
     # The words and lemmas are letters and digits only, so the tsquery syntax around them is
-    # ours alone; the text still travels as a bound parameter. unaccent runs once more on it
+    # ours alone. The text is written into the statement (quoted, as a literal), not bound:
+    # PostgreSQL then plans each search for its words and knows how many initiatives match,
+    # and the query is a constant, parsed once. A bound text gives a statement that is the
+    # same for every search, which psycopg prepares after five runs; PostgreSQL then keeps a
+    # generic plan that guesses a hundred hits (and so ranks all of them in the list's count)
+    # and parses the text again for every hit ranked. unaccent runs once more on the text
     # because PostgreSQL also folds letters that Python's decomposition keeps (đ → d, ß → ss).
     text = f" {operator} ".join(
         "(" + " | ".join([f"{term.prefix}:*", *term.keys]) + ")" for term in words
     )
+    written = sa.bindparam(None, text, type_=sa.Text, literal_execute=True)
     return sa.func.to_tsquery(
-        sa.literal_column("'simple'"), sa.func.immutable_unaccent(sa.literal(text, sa.Text))
+        sa.literal_column("'simple'"), sa.func.immutable_unaccent(written), type_=TSQUERY
     )
 
 
@@ -217,12 +260,20 @@ def _fts5_query(words: list[Term], operator: str) -> str:
     )
 
 
+def _pg_matches(
+    documents: sa.FromClause, words: list[Term], *, every: bool
+) -> sa.ColumnElement[bool]:
+    # Through initiative_search_document(), as the GIN index is built: see migration
+    # h4search0003 for why the planner must see that reading a document is not free.
+    document = sa.func.initiative_search_document(documents.c.document, type_=TSVECTOR)
+    return document.bool_op("@@")(_pg_query(words, "&" if every else "|"))
+
+
 def _hits(words: list[Term], *, every: bool) -> sa.Select[Any]:
     """Ids of the initiatives matching all (``every``) or any of the words."""
     if _dialect() == "postgresql":
-        wanted = _pg_query(words, "&" if every else "|")
-        return sa.select(_PG_INITIATIVES.c.id.label("id")).where(
-            _PG_INITIATIVES.c.search_vector.bool_op("@@")(wanted)
+        return sa.select(_PG_DOCUMENTS.c.initiative_id.label("id")).where(
+            _pg_matches(_PG_DOCUMENTS, words, every=every)
         )
     match = _fts5_query(words, "AND" if every else "OR")
     return sa.select(_SQLITE_FTS.c.rowid.label("id")).where(
@@ -230,39 +281,102 @@ def _hits(words: list[Term], *, every: bool) -> sa.Select[Any]:
     )
 
 
+def _pg_ranked(words: list[Term], *, every: bool) -> sa.Select[Any]:
+    """The PostgreSQL hits, best first: ``id``, ``rank``, ``published_at`` and ``position``.
+
+    A window function numbers the hits in rank order (``position``), so the select comes out
+    sorted: a page's query that orders by the rank first and names ``position`` joins the
+    initiatives to its first rows only (``best_first``), not to every hit. A count of the hits
+    names no column of it, so PostgreSQL drops the window there and counts as it reads.
+    """
+    documents = _PG_DOCUMENTS
+    # ts_rank on the title and summary (normalisation 0), divided by the log of the whole
+    # length as normalisation 1 divides: ln instead of log2 changes no order. (Typed, or
+    # SQLAlchemy divides by a NUMERIC: numeric arithmetic and a numeric sort, for every hit.)
+    length: sa.ColumnElement[float] = sa.func.ln(
+        sa.cast(1 + documents.c.word_count, sa.Float), type_=sa.Float
+    )
+    head = (
+        sa.func.ts_rank(
+            _PG_WEIGHTS, documents.c.head, _pg_query(words, "|"), _PG_NO_NORMALISATION,
+            type_=sa.Float,
+        )
+        / length
+    )  # fmt: skip
+    # A hit in the text alone ranks 0 there: it gets -1 / (1 + the second it was published)
+    # instead, below every title and summary hit and newest first, so that the rank alone
+    # sorts the hits as "rank, then newest" would. Thousands of hits can tie at 0, and a sort
+    # that breaks ties on more keys reads them from each row anew: twice the time. Without a
+    # published_at (never, for public text) the newest, as NULLS FIRST would place it.
+    published = sa.func.coalesce(
+        sa.func.date_part("epoch", documents.c.published_at, type_=sa.Float),
+        sa.literal_column("'infinity'::float8", sa.Float),
+    )
+    text_only = sa.literal(-1.0, sa.Float) / (sa.literal(1.0, sa.Float) + published)
+    rank = sa.func.coalesce(sa.func.nullif(head, 0.0, type_=sa.Float), text_only)
+    # Ranks that are equal still (rare) are ordered by best_first after the join.
+    return sa.select(
+        documents.c.initiative_id.label("id"),
+        rank.label("rank"),
+        documents.c.published_at.label("published_at"),
+        sa.func.row_number().over(order_by=rank.desc()).label("position"),
+    ).where(_pg_matches(documents, words, every=every))
+
+
 def _matching(words: list[Term], *, every: bool) -> sa.Select[Any]:
     """Ids and ranks of the initiatives matching all (``every``) or any of the words."""
     if _dialect() == "postgresql":
-        scored = _pg_query(words, "|")
-        vector = _PG_INITIATIVES.c.search_vector
-        rank: sa.ColumnElement[float] = sa.func.ts_rank(
-            _PG_WEIGHTS, vector, scored, _PG_NORMALISATION, type_=sa.Float
-        )
-    else:
-        # bm25 is smaller-is-better (negative for a match); the callers want higher-is-better.
-        rank = -sa.func.bm25(_SQLITE_FTS_NAME, *_SQLITE_WEIGHTS, type_=sa.Float)
+        return _pg_ranked(words, every=every)
+    # bm25 is smaller-is-better (negative for a match); the callers want higher-is-better.
+    rank = -sa.func.bm25(_SQLITE_FTS_NAME, *_SQLITE_WEIGHTS, type_=sa.Float)
     return _hits(words, every=every).add_columns(rank.label("rank"))
+
+
+def matches(text: str) -> sa.Select[Any] | None:
+    """The ids (column ``id``) of the initiatives matching every word of ``text``, unranked.
+
+    For asking whether a search finds anything; ``None`` when ``text`` has no usable word.
+    """
+    words = _terms(text)
+    return _hits(words, every=True) if words else None
 
 
 def ranked(text: str) -> sa.Select[Any] | None:
     """The initiatives matching every word of ``text`` (each also as a prefix), with a rank.
 
-    A SELECT of two columns: ``id`` (of the initiative) and ``rank`` (a float, higher is
-    better); ``None`` when ``text`` has no usable word. Only public text is in the index, so
-    nothing hidden can match; it filters nothing else, though, not even the list's states:
-    join it as a subquery on ``Initiative.id`` and add the list's filters, e.g.::
+    A SELECT of the columns ``id`` (of the initiative) and ``rank`` (a float, higher is
+    better), and on PostgreSQL also ``published_at`` and ``position``; ``None`` when
+    ``text`` has no usable word. Only public text is in the index, so nothing hidden can
+    match; it filters nothing else, though, not even the list's states: join it as a
+    subquery on ``Initiative.id``, add the list's filters, and order by ``best_first``::
 
         hits = ranked(text).subquery()
         query = (
             sa.select(Initiative)
             .join(hits, hits.c.id == Initiative.id)
-            .order_by(hits.c.rank.desc(), Initiative.id.desc())
+            .order_by(*best_first(hits))
         )
     """
     words = _terms(text)
     if not words:
         return None
     return _matching(words, every=True)
+
+
+def best_first(hits: sa.Subquery) -> list[sa.ColumnElement[Any]]:
+    """The order of a search's hits joined on ``Initiative.id``: best first, ties newest first.
+
+    On PostgreSQL it is the order the hits come out in (``_pg_ranked``), ``position`` last
+    (it breaks no tie: the id is unique) so that the window stays in the page's query.
+    """
+    if "position" in hits.c:
+        return [
+            hits.c.rank.desc(),
+            hits.c.published_at.desc(),
+            hits.c.id.desc(),
+            hits.c.position,
+        ]
+    return [hits.c.rank.desc(), Initiative.published_at.desc(), Initiative.id.desc()]
 
 
 def similar(title: str, *, exclude_id: int | None = None, limit: int = 5) -> list[Initiative]:
@@ -283,7 +397,7 @@ def similar(title: str, *, exclude_id: int | None = None, limit: int = 5) -> lis
     )
     if exclude_id is not None:
         query = query.where(Initiative.id != exclude_id)
-    ordered = query.order_by(hits.c.rank.desc(), Initiative.id.desc()).limit(limit)
+    ordered = query.order_by(*best_first(hits)).limit(limit)
     return list(db.session.scalars(ordered))
 
 
@@ -337,12 +451,12 @@ def _counted(candidates: list[str]) -> dict[str, int]:
     existing = [word for word in found if word.isalpha()]
     if not existing:
         return {}
-    vector = _PG_INITIATIVES.c.search_vector
+    document = sa.func.initiative_search_document(_PG_DOCUMENTS.c.document, type_=TSVECTOR)
     counts = [
         # The word as a one-lexeme tsquery: matched exactly, as the vocabulary holds it.
         _count_up_to(
-            sa.select(_PG_INITIATIVES.c.id).where(
-                vector.bool_op("@@")(sa.cast(sa.literal(word, sa.Text), TSQUERY))
+            sa.select(_PG_DOCUMENTS.c.initiative_id).where(
+                document.bool_op("@@")(sa.cast(sa.literal(word, sa.Text), TSQUERY))
             ),
             _COUNT_CAP,
         )

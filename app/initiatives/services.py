@@ -10,11 +10,15 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import identity
 from app.auth.models import User
 from app.core import models as audit
+from app.core import pagecache
+from app.core.db import UTCDateTime
 from app.core.text import render_markdown
 from app.core.time import utcnow
 from app.extensions import db
@@ -26,6 +30,7 @@ from app.initiatives.models import (
     InitiativeState,
     ResponseKind,
     Support,
+    page_tags,
 )
 from app.org.models import OrgUnit
 from app.reference.models import LocalCommunity, RejectionReason, Topic
@@ -307,63 +312,136 @@ def assign_unit(actor: User, initiative: Initiative, *, unit_id: int) -> None:
 # --- support ------------------------------------------------------------------------------
 
 
-def support(actor: User, initiative: Initiative, *, now: datetime | None = None) -> Support:
-    """Add the actor's support; exact under any concurrency.
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
-    The unique constraint decides who got in; only the request whose row was inserted moves
-    the counter, with an atomic ``support_count + 1`` in the same transaction, so the counter
-    always equals the rows. The threshold transition is a conditional UPDATE, so it happens
-    once however many supports cross it together.
+
+def _pages_of(initiative: Initiative) -> dict[str, Any]:
+    """Execution options of a support's bulk statements: the cached pages they change.
+
+    The flush would name these for an ORM object (``Support``'s tags in models.py); a bulk
+    statement that names none would change every initiative's page (app/core/pagecache.py).
+    """
+    return {pagecache.TAGS: page_tags(initiative.id)}
+
+
+def _insert_unless_supported(row: sa.Select[int, int, datetime]) -> sa.Insert:
+    """``INSERT … ON CONFLICT (initiative_id, user_id) DO NOTHING`` of one support.
+
+    SQLAlchemy spells ON CONFLICT per dialect; both databases Glas runs on have it (SQLite
+    since 3.24, with RETURNING since 3.35).
+    """
+    columns, unique = ["initiative_id", "user_id", "created_at"], ["initiative_id", "user_id"]
+    if _dialect() == "postgresql":
+        return (
+            postgresql.insert(Support)
+            .from_select(columns, row)
+            .on_conflict_do_nothing(index_elements=unique)
+        )
+    return (
+        sqlite.insert(Support)
+        .from_select(columns, row)
+        .on_conflict_do_nothing(index_elements=unique)
+    )
+
+
+def support(actor: User, initiative: Initiative, *, now: datetime | None = None) -> int:
+    """Add the actor's support and return its id; exact under any concurrency.
+
+    The unique constraint decides who got in: ``INSERT … ON CONFLICT DO NOTHING`` returns no
+    row for a second support (nor for a person counted under an account they deleted), so no
+    SAVEPOINT is needed to survive the conflict. Only the request whose row went in moves the
+    counter, in one UPDATE that also makes the threshold transition (``_count_support``): the
+    counter always equals the rows, and the transition happens once however many supports
+    cross it together. Two statements in all, three when this support crosses the threshold.
     """
     now = now or utcnow()
     if not permissions.can_support(actor, initiative, now):
         raise NotAllowed
-    if _counted_under_a_former_account(actor, initiative):
-        raise AlreadySupported
-    vote = Support(initiative_id=initiative.id, user_id=actor.id, created_at=now)
-    try:
-        with db.session.begin_nested():  # SAVEPOINT: a duplicate must not poison the request
-            db.session.add(vote)
-            db.session.flush()
-    except IntegrityError:
-        raise AlreadySupported from None
-    db.session.execute(
-        sa.update(Initiative)
-        .where(Initiative.id == initiative.id)
-        .values(support_count=Initiative.support_count + 1)
+    row = sa.select(
+        sa.literal(initiative.id, sa.Integer),
+        sa.literal(actor.id, sa.Integer),
+        sa.literal(now, UTCDateTime()),
+    ).where(~_counted_under_a_former_account(actor, initiative))
+    inserted: int | None = db.session.scalar(
+        _insert_unless_supported(row).returning(Support.id), execution_options=_pages_of(initiative)
     )
-    _reach_threshold_if_due(initiative, now)
-    db.session.refresh(initiative)
-    return vote
+    if inserted is None:
+        raise AlreadySupported
+    _count_support(initiative, now)
+    return inserted
 
 
-def _counted_under_a_former_account(actor: User, initiative: Initiative) -> bool:
-    """Whether the person already counts here through an account they deleted.
+def _counted_under_a_former_account(actor: User, initiative: Initiative) -> sa.ColumnElement[bool]:
+    """Whether the person already counts here through an account they deleted (as SQL).
 
     A returning person has a new account, and the unique constraint only sees that one: their
     old support, or their old initiative (an author never supports their own), must not let
-    them count twice. The old account stays anonymous; only its key is compared.
+    them count twice. The old account stays anonymous; only its key is compared. It is part of
+    the INSERT's own WHERE, so it costs no round trip of its own.
     """
     former = identity.former_accounts(actor)
     supported = sa.exists().where(
         Support.initiative_id == initiative.id, Support.user_id.in_(former)
     )
     proposed = former.where(User.id == initiative.author_id).exists()
-    return bool(db.session.scalar(sa.select(sa.or_(supported, proposed))))
+    return sa.or_(supported, proposed)
 
 
-def _reach_threshold_if_due(initiative: Initiative, now: datetime) -> None:
+#: What the support and withdrawal UPDATEs bring back into the loaded initiative.
+_COUNTED = ("support_count", "state", "threshold_reached_at", "response_due_at")
+
+
+def _count_support(initiative: Initiative, now: datetime) -> None:
+    """Count one more support; reach the threshold if this support crossed it.
+
+    One ``UPDATE … RETURNING``: the row lock it takes orders concurrent supports, and in SET
+    every column means its value *before* this UPDATE, so exactly one of the supports that
+    cross the threshold together sees it still ``published`` and makes the transition.
+    """
     due = now + timedelta(days=rules.current().response_days)
-    reached = db.session.execute(
-        sa.update(Initiative)
-        .where(
-            Initiative.id == initiative.id,
-            Initiative.state == _S.PUBLISHED,
-            Initiative.support_count >= Initiative.threshold,
-        )
-        .values(state=_S.AWAITING_RESPONSE, threshold_reached_at=now, response_due_at=due)
+    crossing = sa.and_(
+        Initiative.state == _S.PUBLISHED, Initiative.support_count + 1 >= Initiative.threshold
     )
-    if getattr(reached, "rowcount", 0) == 1:
+
+    def on_crossing(value: Any, column: QueryableAttribute[Any]) -> sa.ColumnElement[Any]:
+        return sa.case((crossing, sa.literal(value, column.type)), else_=column)
+
+    statement = (
+        sa.update(Initiative)
+        .where(Initiative.id == initiative.id)
+        .values(
+            support_count=Initiative.support_count + 1,
+            state=on_crossing(_S.AWAITING_RESPONSE, Initiative.state),
+            threshold_reached_at=on_crossing(now, Initiative.threshold_reached_at),
+            response_due_at=on_crossing(due, Initiative.response_due_at),
+        )
+        .returning(*(getattr(Initiative, name) for name in _COUNTED))
+        # The values returned are set below; the ORM need not guess them.
+        .execution_options(synchronize_session=False, **_pages_of(initiative))
+    )
+    if _dialect() == "postgresql":
+        # Which support made the transition: RETURNING shows only the new row, so the old
+        # state comes from the same row, locked in the same statement (FOR NO KEY UPDATE, as
+        # the UPDATE itself locks: it does not wait for the inserts' foreign-key locks). A
+        # support that waited for another's lock sees the row that one left, not its snapshot.
+        before = (
+            sa.select(Initiative.id, Initiative.state)
+            .where(Initiative.id == initiative.id)
+            .with_for_update(key_share=True)
+            .subquery("before")
+        )
+        statement = statement.where(Initiative.id == before.c.id).returning(before.c.state)
+        *counted, state_before = db.session.execute(statement).one()
+    else:
+        # SQLite runs one writing transaction at a time (BEGIN IMMEDIATE, app/core/db.py), and
+        # the ORM expires loaded objects when a transaction ends: the state loaded in this
+        # transaction is still the state in the database.
+        state_before = initiative.state
+        counted = list(db.session.execute(statement).one())
+    for name, value in zip(_COUNTED, counted, strict=True):
+        set_committed_value(initiative, name, value)  # as loaded: nothing to write back
+    if state_before is _S.PUBLISHED and initiative.state is _S.AWAITING_RESPONSE:
         db.session.add(
             InitiativeEvent(
                 initiative_id=initiative.id,
@@ -372,27 +450,32 @@ def _reach_threshold_if_due(initiative: Initiative, now: datetime) -> None:
                 data={"due": due.isoformat()},
             )
         )
+        db.session.expire(initiative, ["events"])  # a loaded timeline lacks the new step
         _audit(None, "initiative.threshold_reached", initiative, due=due.isoformat())
         db.session.flush()
 
 
 def withdraw_support(actor: User, initiative: Initiative, *, now: datetime | None = None) -> None:
+    """Remove the actor's support: one DELETE, and one UPDATE that returns the new count."""
     now = now or utcnow()
     if not permissions.can_withdraw_support(actor, initiative, now):
         raise NotAllowed
     deleted = db.session.execute(
         sa.delete(Support).where(
             Support.initiative_id == initiative.id, Support.user_id == actor.id
-        )
+        ),
+        execution_options=_pages_of(initiative),
     )
     if getattr(deleted, "rowcount", 0) != 1:
         raise NotSupported
-    db.session.execute(
+    count = db.session.scalar(
         sa.update(Initiative)
         .where(Initiative.id == initiative.id)
         .values(support_count=Initiative.support_count - 1)
+        .returning(Initiative.support_count)
+        .execution_options(synchronize_session=False, **_pages_of(initiative))
     )
-    db.session.refresh(initiative)
+    set_committed_value(initiative, "support_count", count)
 
 
 def has_supported(user: Any, initiative: Initiative) -> bool:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -24,6 +23,7 @@ from flask_babel import gettext as _
 
 from app.auth import permissions as auth_permissions
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
+from app.core import pagecache
 from app.core.time import utcnow
 from app.extensions import db, limiter
 from app.initiatives import (
@@ -36,6 +36,7 @@ from app.initiatives import (
     services,
     sharing,
 )
+from app.initiatives.export import csv_chunks
 from app.initiatives.forms import (
     InitiativeForm,
     ProgressForm,
@@ -48,7 +49,6 @@ from app.initiatives.models import (
     STATE_LABELS,
     EventKind,
     Initiative,
-    InitiativeState,
     ResponseKind,
 )
 from app.reference.seed import slugify
@@ -62,9 +62,14 @@ def _load(initiative_id: int) -> Initiative:
     return initiative
 
 
+def _slug(initiative: Initiative) -> str | None:
+    return slugify(initiative.title)[:60].strip("-") or None
+
+
 def detail_url(initiative: Initiative, **values: Any) -> str:
-    slug = slugify(initiative.title)[:60].strip("-")
-    return url_for("initiatives.detail", initiative_id=initiative.id, slug=slug or None, **values)
+    return url_for(
+        "initiatives.detail", initiative_id=initiative.id, slug=_slug(initiative), **values
+    )
 
 
 @bp.app_context_processor
@@ -91,12 +96,14 @@ def _filters_or_400() -> queries.Filters:
 
 
 @bp.get("/")
+@pagecache.cached(lambda: ("initiatives",), params=queries.PARAMETERS, free=queries.FREE_TEXT)
 def index() -> ResponseReturnValue:
     filters = _filters_or_400()
     now = utcnow()
     page = queries.list_page(filters, now)
     if page.past_the_end:
         abort(404)
+    _expires_with_the_clock(filters, page.items, now)
     topics, communities = queries.filter_choices()
     return render_template(
         "initiatives/list.html",
@@ -112,72 +119,26 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _csv_safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _expires_with_the_clock(
+    filters: queries.Filters, shown: list[Initiative], now: datetime
+) -> None:
+    """When the cached list changes by itself: what it holds, or only what its cards say."""
+    if filters.state in queries.CLOCK_STATES or filters.sort is queries.Sort.CLOSING:
+        # Which initiatives are open, overdue or closing first changes with any deadline.
+        pagecache.expires_by(lambda: queries.next_deadline(now))
+        return
+    for initiative in shown:  # a card's state ("open until", "overdue"), nothing else
+        pagecache.expires_by(initiative.support_closes_at)
+        pagecache.expires_by(initiative.response_due_at)
 
 
 @bp.get("/export.csv")
 @limiter.limit("30 per minute")
 def export() -> ResponseReturnValue:
     filters = _filters_or_400()
-    now = utcnow()
-    public = current_app.config["PUBLIC_URL"]
-    header = [
-        "id", "url", "title", "summary", "state", "topic", "local_community", "location",
-        "author", "supporters", "threshold", "published_at", "support_closes_at",
-        "threshold_reached_at", "response_due_at", "answered_at", "response",
-    ]  # fmt: skip
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        for item in queries.export_rows(filters, now):
-            # A rejected initiative's text was never made public: only its title is.
-            hidden = item.state is InitiativeState.REJECTED
-            writer.writerow(
-                [
-                    item.id,
-                    public + detail_url(item),
-                    *(
-                        _csv_safe(v)
-                        for v in (
-                            item.title,
-                            "" if hidden else item.summary,
-                            lifecycle.effective_state(item, now).value,
-                            item.topic.slug,
-                            item.community.slug if item.community else "",
-                            "" if hidden else item.location,
-                            item.author.display_name,
-                        )
-                    ),
-                    item.support_count,
-                    item.threshold or "",
-                    *(
-                        value.isoformat() if value else ""
-                        for value in (
-                            item.published_at,
-                            item.support_closes_at,
-                            item.threshold_reached_at,
-                            item.response_due_at,
-                            item.answered_at,
-                        )
-                    ),
-                    item.response_kind.value if item.response_kind else "",
-                ]
-            )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-
-    # A byte-order mark so that spreadsheet programs read č, š and ž correctly.
-    body = stream_with_context(
-        ("\ufeff" if i == 0 else "") + chunk for i, chunk in enumerate(rows())
-    )
+    chunks = csv_chunks(filters, utcnow(), current_app.config["PUBLIC_URL"])
     return Response(
-        body,
+        stream_with_context(chunks),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="glas-initiatives.csv"'},
     )
@@ -414,8 +375,10 @@ def support(initiative_id: int) -> ResponseReturnValue:
         flash(_("You already support this initiative."), "info")
     else:
         flash(_("Thank you for your support."), "success")
+    # Before the commit, which expires the initiative: afterwards its title costs a SELECT.
+    target = detail_url(initiative, _anchor="support")
     db.session.commit()
-    return redirect(detail_url(initiative, _anchor="support"))
+    return redirect(target)
 
 
 @bp.post("/<id:initiative_id>/support/withdraw")
@@ -431,8 +394,9 @@ def unsupport(initiative_id: int) -> ResponseReturnValue:
         flash(_("You did not support this initiative."), "info")
     else:
         flash(_("Your support has been withdrawn."), "success")
+    target = detail_url(initiative, _anchor="support")  # before the commit, as in ``support``
     db.session.commit()
-    return redirect(detail_url(initiative, _anchor="support"))
+    return redirect(target)
 
 
 # --- moderation and the municipality ---------------------------------------------------------
@@ -521,10 +485,23 @@ def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> Response
     return page, status
 
 
+def _page_tags(initiative_id: int, slug: str | None = None) -> tuple[str, ...]:
+    return ("initiative", f"initiative:{initiative_id}")
+
+
 @bp.get("/<id:initiative_id>")
 @bp.get("/<id:initiative_id>-<slug>")
+@pagecache.cached(_page_tags)
 def detail(initiative_id: int, slug: str | None = None) -> ResponseReturnValue:
-    return _detail(_load(initiative_id))
+    initiative = _load(initiative_id)
+    if slug is not None and slug != _slug(initiative):
+        # One address per page and title, whatever was typed or linked (an old title's slug):
+        # an arbitrary slug is neither a second copy of the page nor a new entry in the cache.
+        return redirect(detail_url(initiative), 301)
+    # Support closes and the response falls due at a moment, not by a write.
+    pagecache.expires_by(initiative.support_closes_at)
+    pagecache.expires_by(initiative.response_due_at)
+    return _detail(initiative)
 
 
 @bp.post("/<id:initiative_id>/reject")

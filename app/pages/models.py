@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core import pagecache
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
 from app.extensions import Model
@@ -31,3 +32,7 @@ class AccessibilityFeedback(Model):
 
     def __repr__(self) -> str:
         return f"<AccessibilityFeedback {self.id}>"
+
+
+# Feedback is read only in the administration, never cached (app/core/pagecache.py).
+pagecache.tags_for(AccessibilityFeedback)

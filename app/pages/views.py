@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.core import pagecache
 from app.core.i18n import (
     current_language,
     remember_language,
@@ -20,8 +21,10 @@ from app.pages.forms import FeedbackForm
 
 
 @bp.get("/")
+@pagecache.cached(lambda: ("initiatives",))
 def home() -> ResponseReturnValue:
     now = utcnow()
+    pagecache.expires_by(lambda: queries.next_deadline(now))
     open_now = queries.list_page(
         queries.Filters(state=queries.StateFilter.OPEN, sort=queries.Sort.SUPPORTED), now, 3
     )
@@ -30,11 +33,13 @@ def home() -> ResponseReturnValue:
 
 
 @bp.get("/about")
+@pagecache.cached()
 def about() -> ResponseReturnValue:
     return render_template("pages/about.html")
 
 
 @bp.get("/privacy")
+@pagecache.cached()
 def privacy() -> ResponseReturnValue:
     return render_template("pages/privacy.html")
 

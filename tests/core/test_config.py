@@ -64,11 +64,28 @@ def test_short_secret_is_refused() -> None:
         ("OIDC_ISSUER", "http://eid.example.si", "FLASK_OIDC_ISSUER must be an https URL"),
         ("TRUSTED_PROXY_COUNT", -1, "FLASK_TRUSTED_PROXY_COUNT must be between"),
         ("ACCESSIBILITY_REVIEWED_ON", "yesterday", "FLASK_ACCESSIBILITY_REVIEWED_ON"),
+        ("PAGE_CACHE_SECONDS", -5, "FLASK_PAGE_CACHE_SECONDS must be between"),
+        ("PAGE_CACHE_SECONDS", "soon", "FLASK_PAGE_CACHE_SECONDS must be a whole number"),
+        ("PAGE_CACHE_FREE_ENTRIES", 10**9, "FLASK_PAGE_CACHE_FREE_ENTRIES must be between"),
+        ("CACHE_REDIS_URL", "cache.internal:6379", "FLASK_CACHE_REDIS_URL must be a redis://"),
     ],
 )
 def test_bad_value_is_named(key: str, value: object, named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         create_app(production(**{key: value}))
+
+
+def test_a_bad_redis_url_is_named_without_its_password() -> None:
+    with pytest.raises(ConfigError) as refused:
+        create_app(production(CACHE_REDIS_URL="http://:hunter2@cache.internal/1"))
+    assert "FLASK_CACHE_REDIS_URL" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_redis_url_chooses_the_shared_cache() -> None:
+    shared = create_app(production(CACHE_REDIS_URL="redis://cache.internal:6379/1"))
+    assert shared.config["CACHE_TYPE"] == "RedisCache"
+    assert create_app(production()).config["CACHE_TYPE"] == "SimpleCache"
 
 
 def test_debug_and_testing_need_no_secrets() -> None:

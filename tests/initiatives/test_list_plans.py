@@ -7,6 +7,7 @@ that gives the list's order. The real plans at ten times Kranj are checked by `m
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -49,7 +50,9 @@ def _plan(app: Flask, statement: str, parameters: Any, index: str) -> str:
     # SQLite has no statistics here and rightly prefers the (state, …) index on a small table;
     # INDEXED BY proves that the list's WHERE lets it use the partial index (SQLite refuses
     # the statement when it cannot) and that the index gives the order without sorting.
-    forced = statement.replace("FROM initiatives ", f"FROM initiatives INDEXED BY {index} ", 1)
+    # A later page picks its rows in a subquery (``queries._late_rows``): the last FROM.
+    head, _, tail = statement.rpartition("FROM initiatives ")
+    forced = f"{head}FROM initiatives INDEXED BY {index} {tail}"
     rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + forced, parameters).all()
     return "\n".join(str(row[-1]) for row in rows)
 
@@ -71,6 +74,47 @@ def test_the_default_list_reads_its_order_from_an_index(
     statement, parameters = _page_query(app, client, path)
     plan = _plan(app, statement, parameters, index)
     assert index in plan, plan
-    # PostgreSQL: no Sort node (the index gives the order); SQLite: no temporary B-tree.
+    # PostgreSQL: no Sort node (the index gives the order); SQLite: no temporary B-tree
+    # where the rows are chosen (a later page then orders its 20 rows again, as it reads them).
     assert "Sort" not in plan, plan
-    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+    choosing = plan.partition("SCAN anon_1")[0]
+    assert "TEMP B-TREE FOR ORDER BY" not in choosing, plan
+
+
+def test_closing_soon_reads_both_of_its_orders_from_indexes(
+    app: Flask, client: FlaskClient, make_initiative
+) -> None:
+    """Open ones by deadline, then the rest newest first: two index reads, a sort of a page.
+
+    Sorting on ``CASE WHEN open THEN 0 ELSE 1 END`` sorted every listed row for each page;
+    now each part is read in order from its index and stops at the rows the page needs, and
+    only those (at most two pages of rows) are sorted together.
+    """
+    for n in range(25):
+        make_initiative(_S.PUBLISHED if n % 2 else _S.ANSWERED, title=f"Pobuda {n}")
+    statement, parameters = _page_query(app, client, "/initiatives/?sort=closing&page=2")
+    connection = app.extensions["test_connection"]
+    indexes = ("ix_initiatives_state_support_closes_at", "ix_initiatives_listed_newest")
+    if connection.dialect.name == "postgresql":
+        plan = _plan(app, statement, parameters, "")
+        assert "Seq Scan" not in plan, plan
+        for index in indexes:
+            assert index in plan, plan
+        # The one full sort is of the rows the two reads chose, above both of them (the
+        # deadlines' index leaves only ties to order: an incremental sort, as it reads).
+        full_sorts = re.findall(r"(?<!Incremental )Sort  \(", plan)
+        assert len(full_sorts) == 1, plan
+        assert plan.index("Sort  (") < min(plan.index(index) for index in indexes), plan
+        return
+    # SQLite: the outer FROM comes first in the text, then the open part, then the rest;
+    # INDEXED BY fails the statement if a part cannot use its index.
+    parts = statement.split("FROM initiatives ")
+    assert len(parts) == 4, statement
+    forced = (
+        parts[0] + "FROM initiatives " + parts[1]
+        + f"FROM initiatives INDEXED BY {indexes[0]} " + parts[2]
+        + f"FROM initiatives INDEXED BY {indexes[1]} " + parts[3]
+    )  # fmt: skip
+    rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + forced, parameters).all()
+    plan = "\n".join(str(row[-1]) for row in rows)
+    assert plan.count("TEMP B-TREE FOR ORDER BY") == 1, plan  # the outer sort only

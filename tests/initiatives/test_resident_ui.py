@@ -16,6 +16,7 @@ from app.core.time import LOCAL_TZ, to_local, utcnow
 from app.extensions import db
 from app.initiatives import lifecycle, queries
 from app.initiatives.models import Initiative, InitiativeState, ResponseKind
+from tests.conftest import made_afresh
 
 _S = InitiativeState
 
@@ -251,7 +252,8 @@ class TestCards:
     ) -> None:
         make_initiative(_S.AWAITING_RESPONSE, response_due_at=_due_noon(2))
         for path in ("/initiatives/", "/initiatives/?state=overdue"):
-            with count_queries() as few:
+            client.get(path)  # the reference data, kept in the process afterwards
+            with made_afresh(client.application), count_queries() as few:
                 client.get(path)
             for n in range(8):
                 make_initiative(_S.AWAITING_RESPONSE, response_due_at=_due_noon(n + 1))
@@ -259,7 +261,7 @@ class TestCards:
                     _S.ANSWERED, response_kind=list(ResponseKind)[n % 3], answered_at=utcnow()
                 )
                 make_initiative(supporters=0, support_count=n)
-            with count_queries() as many:
+            with made_afresh(client.application), count_queries() as many:
                 client.get(path)
             assert len(many) == len(few), path
             assert len(many) <= 6

@@ -50,9 +50,18 @@ def _insert(title: str, summary: str, body: str, state: str, *, published: bool)
 
 
 def _found(text: str) -> set[int]:
-    query = search.ranked(text)
-    assert query is not None
-    return {row.id for row in db.session.execute(query)}
+    if db.session.get_bind().dialect.name != "postgresql":
+        query = search.ranked(text)
+        assert query is not None
+        return {row.id for row in db.session.execute(query)}
+    # The vector these revisions write, matched as the search matches: today's search reads
+    # the table of documents that h4search0003 adds after them.
+    words = search._terms(text)
+    vector = sa.column("search_vector", search.TSVECTOR)
+    matching = sa.select(sa.column("id", sa.Integer)).select_from(sa.table("initiatives"))
+    return set(
+        db.session.scalars(matching.where(vector.bool_op("@@")(search._pg_query(words, "&"))))
+    )
 
 
 def test_existing_initiatives_get_lemmas_and_only_public_text_stays_indexed(
@@ -99,6 +108,10 @@ def test_existing_initiatives_get_lemmas_and_only_public_text_stays_indexed(
         for hidden in ("skrivnostnobesedilo", "skrivnost", "tajnopisno"):
             assert _found(hidden) == set()
         assert _found("zavrnjena") == {rejected}  # its public title stays findable
+        db.session.remove()
+        # Today's spelling suggestions read the documents table of a later revision, which
+        # copies this revision's vectors.
+        upgrade()
         assert search.corrections("skrivnostnobesedlo") == []
         assert search.corrections("prehdo") == ["prehod"]
         db.session.remove()

@@ -1,0 +1,491 @@
+"""A cache of the pages anonymous visitors see, invalidated exactly by the writes that change them.
+
+Rendering a list or an initiative costs a worker tens of milliseconds (templates, SQL); a
+visitor without a cookie gets the same page as every other visitor in their language, so it is
+made once and served from the cache until something on it changes. Storage is Flask-Caching:
+Redis when ``CACHE_REDIS_URL`` is set (``FLASK_CACHE_REDIS_URL``; shared by every worker and
+server, as it must be with more than one process), otherwise a cache inside the process (the
+embedded default, which runs one).
+
+**What is cached.** Only what a view marks with ``@cached(...)``, only for GET and HEAD, only
+for a visitor who sent no session cookie, only a 200 in HTML that sets no cookie and left the
+session untouched, and only when every query parameter is one the page reads, each once. The
+key is the path, the sorted query, the language and the release (``app.core.release``). A
+signed-in visitor never reads nor writes an entry: their page shows their own support, their
+own buttons, and is sent ``private, no-store``.
+
+**Invalidation by tags and generations.** A page names the tags it depends on (an initiative
+page ``initiative:<id>``, a list ``initiatives``; every page ``site``); each tag has a
+generation in the cache, a random number replaced by every committed write to what the tag
+covers. An entry records the generations it was made under and is served only while all of
+them are still current: one round trip (``get_many``) reads the entry and its generations
+together. The generations are read *before* the page is rendered, so a write that commits
+while the page is being made leaves the new entry stale at birth, never a stale entry that
+looks fresh. Which writes touch which tags is declared per model (``tags_for``) and collected
+by the session's flush; after the commit the generations are replaced. A model nobody
+declared touches ``site``: every page, the safe default for a feature that forgot. Bulk
+statements (``INSERT … ON CONFLICT``, ``UPDATE … WHERE``) are not seen by the flush: they name
+their tags in the execution option ``TAGS`` (or call ``changed``), or they touch ``site``.
+
+Generations are random, not counters: when the cache evicts a generation (Redis under
+``maxmemory``, the in-process cache at its threshold), a counter starting again at 1 could
+make an old entry valid again; a random value never comes back, and a missing generation is
+simply a miss.
+
+**The clock.** What changes with time alone (support closes, a response falls due, "overdue by
+N days" at midnight in Ljubljana) invalidates nothing, so it bounds how long an entry lives: a
+view names the moments its page changes by itself (``expires_by``), and no entry outlives the
+next local midnight or ``PAGE_CACHE_SECONDS``.
+
+**Free text cannot fill the cache.** Values a visitor types (a search, a cursor) make new keys
+without bound; entries for them are limited to ``PAGE_CACHE_FREE_ENTRIES`` new ones per
+``PAGE_CACHE_SECONDS`` in each process, and longer values are never cached.
+
+**HTTP.** A cached page is sent ``Cache-Control: public, no-cache`` with an ``ETag``: a browser
+or proxy may keep it but must ask again each time, and a matching ``If-None-Match`` gets a 304
+without a body. A stale count is worse than a round trip.
+
+**Failure.** If Redis cannot be reached the pages are rendered as if there were no cache, and
+the error is logged at most once a minute. A write whose generations could not be replaced is
+logged as an error: its pages may be stale until their entries expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, request, session
+from flask_caching import Cache
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.core.i18n import LANGUAGE_COOKIE
+from app.core.release import release
+from app.core.time import to_local, utcnow
+
+log = logging.getLogger(__name__)
+
+cache = Cache()
+
+#: The tag of every page: what is on all of them (settings, reference data, names).
+SITE = "site"
+#: Execution option of a bulk statement: the tags it touches (an iterable of strings).
+TAGS = "glas_page_cache_tags"
+#: Longest value of a free-text parameter that is cached (a search is cut at 200 anyway).
+FREE_VALUE_MAX = 100
+_SESSION_TAGS = "glas_page_cache_tags"
+_GENERATION = "gen:"
+_PAGE = "page:"
+_ERROR_LOG_INTERVAL = 60.0
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- what a page depends on -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a view's pages are cached: their tags, and the query parameters they read."""
+
+    tags: Callable[..., Iterable[str]]
+    params: frozenset[str]
+    free: frozenset[str]
+
+
+def cached(
+    tags: Callable[..., Iterable[str]] = lambda **_: (),
+    *,
+    params: Iterable[str] = (),
+    free: Iterable[str] = (),
+) -> Callable[[F], F]:
+    """Cache a view's pages for anonymous visitors.
+
+    ``tags`` gets the view's arguments (``initiative_id=…``) and names what the page shows;
+    ``site`` is always added. ``params``: the query parameters the view reads (a request with
+    any other is not cached, so nobody can put their own parameter into a page others get);
+    ``free``: those of them whose values are typed by visitors (see the module's docstring).
+    Put it under the route decorator; the view itself is returned unchanged.
+    """
+
+    def mark(view: F) -> F:
+        view.glas_page_cache = Policy(tags, frozenset(params) | frozenset(free), frozenset(free))  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def expires_by(moment: datetime | Callable[[], datetime | None] | None) -> None:
+    """The page being made changes by itself at ``moment``: its entry must not outlive it.
+
+    A callable is called only if the page is stored, so that a page for a signed-in visitor
+    does not pay for a query it does not need.
+    """
+    if moment is not None and "page_cache" in g:
+        g.page_cache.moments.append(moment)
+
+
+# --- what a write changes ---------------------------------------------------------------------
+
+_Tagger = Callable[[Any], Iterable[str]]
+_taggers: dict[type[Any], _Tagger] = {}
+_bulk_tags: dict[type[Any], tuple[str, ...]] = {}
+
+
+def tags_for(
+    model: type[Any], tagger: _Tagger | None = None, *, bulk: Iterable[str] | None = None
+) -> None:
+    """Declare which tags a change of a ``model`` row touches.
+
+    ``tagger`` gets the changed (new, updated or deleted) object and returns its tags; none: a
+    model no public page shows (sessions, the audit log). ``bulk``: the tags of a bulk INSERT,
+    UPDATE or DELETE of the model that names none itself; by default none for a model on no
+    page, ``site`` for any other.
+    """
+    _taggers[model] = tagger or (lambda _obj: ())
+    _bulk_tags[model] = tuple(bulk) if bulk is not None else (() if tagger is None else (SITE,))
+
+
+def changed(db_session: Session, *tags: str) -> None:
+    """Note tags changed in this transaction; their pages are invalidated when it commits."""
+    db_session.info.setdefault(_SESSION_TAGS, set()).update(tags)
+
+
+def _tags_of(obj: object) -> Iterable[str]:
+    for cls in type(obj).__mro__:
+        tagger = _taggers.get(cls)
+        if tagger is not None:
+            return tagger(obj)
+    return (SITE,)
+
+
+def _collect_flushed(db_session: Session, _context: object) -> None:
+    touched: set[str] = set()
+    for obj in (*db_session.new, *db_session.dirty, *db_session.deleted):
+        # ``dirty`` also holds objects with no net change (an attribute set to its value).
+        if obj in db_session.dirty and not db_session.is_modified(obj):
+            continue
+        touched.update(_tags_of(obj))
+    if touched:
+        changed(db_session, *touched)
+
+
+def _collect_bulk(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    named = state.execution_options.get(TAGS)
+    if named is not None:
+        changed(state.session, *named)
+        return
+    mapper = state.bind_mapper
+    model = mapper.class_ if mapper is not None else None
+    changed(state.session, *(_bulk_tags.get(model, (SITE,)) if model else (SITE,)))
+
+
+def _after_commit(db_session: Session) -> None:
+    if db_session.in_nested_transaction():
+        return  # a SAVEPOINT released; the real commit comes later
+    touched = db_session.info.pop(_SESSION_TAGS, None)
+    if touched:
+        _bump(touched)
+
+
+def _after_transaction_end(db_session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        # Rolled back or closed without a commit: nothing it noted happened.
+        db_session.info.pop(_SESSION_TAGS, None)
+
+
+def _bump(tags: Iterable[str]) -> None:
+    # Also with the page cache off (PAGE_CACHE_SECONDS=0): ``memoized`` relies on them.
+    fresh = {_GENERATION + tag: secrets.randbits(62) for tag in tags}
+    try:
+        cache.set_many(fresh, timeout=0)
+    except Exception:  # the cache's own errors (redis.RedisError, OSError) vary by backend
+        log.exception("page cache: could not invalidate %s; pages may be stale", sorted(tags))
+
+
+# --- what every page reads --------------------------------------------------------------------
+
+_MEMOS = "glas_page_cache_memos"
+T = TypeVar("T")
+
+
+def memoized(name: str, load: Callable[[], T]) -> T:
+    """A value made only of what the ``site`` tag covers, kept in the process while it stands.
+
+    For reference data that nearly every page reads (the topics and communities of the
+    filters): the value is loaded again once any write touched ``site``, in every process and
+    on every server at once, because the generation is the shared one. An anonymous request
+    has read it already with its page (no round trip); any other reads it (one, to Redis, in
+    place of the database's). Generations are kept also with the page cache off.
+    """
+    generation = _site_generation()
+    if generation is None:
+        return load()
+    memos: dict[str, tuple[int, Any]] = current_app.extensions[_MEMOS]
+    held = memos.get(name)
+    if held is not None and held[0] == generation:
+        return held[1]  # type: ignore[no-any-return]
+    value = load()
+    memos[name] = (generation, value)
+    return value
+
+
+def _site_generation() -> int | None:
+    pending: _Pending | None = g.get("page_cache")
+    key = _GENERATION + SITE
+    if pending is not None and key in pending.generation_keys:
+        value = pending.generations[pending.generation_keys.index(key)]
+        if value is not None:
+            return value
+    try:
+        value = cache.get(key)
+        if value is None:
+            cache.add(key, secrets.randbits(62), timeout=0)
+            value = cache.get(key)
+    except Exception as error:  # the backend's own errors
+        _report(error)
+        return None
+    return int(value) if value is not None else None
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """What ``_serve`` found out, for ``_store`` to use once the page is made."""
+
+    key: str
+    generation_keys: list[str]
+    generations: list[int | None]
+    free: bool
+    started: datetime
+    moments: list[datetime | Callable[[], datetime | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    body: bytes
+    headers: list[tuple[str, str]]
+    etag: str
+    generations: tuple[int, ...]
+    expires: float
+
+
+class _FreeBudget:
+    """New entries for free-text values, per process and period (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.period = -1
+        self.used = 0
+
+    def take(self, period: int, limit: int) -> bool:
+        if period != self.period:
+            self.period, self.used = period, 0
+        if self.used >= limit:
+            return False
+        self.used += 1
+        return True
+
+
+_BUDGET = "glas_page_cache_budget"
+_last_error = [0.0]
+
+
+def _enabled() -> bool:
+    return bool(current_app.config["PAGE_CACHE_SECONDS"])
+
+
+def _policy() -> Policy | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "glas_page_cache", None)
+
+
+def _language() -> str:
+    # As i18n.select_locale decides for a visitor without an account, without loading one.
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    languages = current_app.config["LANGUAGES"]
+    return str(chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _key(policy: Policy) -> tuple[str, bool] | None:
+    """The entry's key and whether it holds free text; ``None``: this request is not cached."""
+    pairs: list[tuple[str, str]] = []
+    free = False
+    for name, values in request.args.lists():
+        if name not in policy.params or len(values) != 1:
+            return None
+        if name in policy.free:
+            if len(values[0]) > FREE_VALUE_MAX:
+                return None
+            free = free or bool(values[0])
+        pairs.append((name, values[0]))
+    raw = "\n".join(
+        [release(current_app), _language(), request.path, *(f"{k}={v}" for k, v in sorted(pairs))]
+    )
+    return _PAGE + hashlib.sha256(raw.encode()).hexdigest(), free
+
+
+def _report(error: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_error[0] > _ERROR_LOG_INTERVAL:
+        _last_error[0] = now
+        log.warning("page cache unavailable, rendering without it: %s", error)
+
+
+def _serve() -> BaseResponse | None:
+    """Before the view: answer from the cache, or note how to store what the view makes."""
+    if request.method not in ("GET", "HEAD") or not _enabled():
+        return None
+    policy = _policy()
+    if policy is None or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return None
+    found = _key(policy)
+    if found is None:
+        return None
+    key, free = found
+    tags = sorted({SITE, *policy.tags(**(request.view_args or {}))})
+    generation_keys = [_GENERATION + tag for tag in tags]
+    try:
+        entry, *generations = cache.get_many(key, *generation_keys)
+    except Exception as error:  # the backend's own errors
+        _report(error)
+        return None
+    g.page_cache = _Pending(key, generation_keys, generations, free, utcnow())
+    if (
+        isinstance(entry, _Entry)
+        and None not in generations
+        and entry.generations == tuple(generations)
+        and entry.expires > time.time()
+    ):
+        g.page_cache_hit = True
+        return _response(entry)
+    return None
+
+
+def _response(entry: _Entry) -> BaseResponse:
+    response = Response(entry.body, headers=entry.headers)
+    response.set_etag(entry.etag)
+    response.headers["X-Glas-Cache"] = "hit"
+    return response.make_conditional(request)
+
+
+def _expiry(pending: _Pending) -> float | None:
+    """When the entry must go, as a Unix time; ``None`` if that is already now."""
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    started = pending.started
+    local = to_local(started)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    ends = [started + timedelta(seconds=seconds), midnight]
+    for moment in pending.moments:
+        value = moment() if callable(moment) else moment
+        if value is not None and value > started:
+            ends.append(value)
+    remaining = (min(ends) - started).total_seconds()
+    return time.time() + remaining if remaining >= 1 else None
+
+
+def _cacheable(response: Response) -> bool:
+    return (
+        response.status_code == 200
+        and response.mimetype == "text/html"
+        and not response.is_streamed
+        and "Set-Cookie" not in response.headers
+        and not session.modified
+        and g.get("auth_session") is None
+    )
+
+
+def _store(response: Response) -> BaseResponse:
+    """After the view: keep the page if it may be shared, and send it with its ETag."""
+    pending: _Pending | None = g.pop("page_cache", None)
+    if pending is None or g.get("page_cache_hit"):
+        return response
+    if not _cacheable(response):
+        return response
+    response.add_etag()
+    response.headers["Cache-Control"] = "public, no-cache"
+    expires = _expiry(pending)
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    period = int(time.time() // seconds)
+    limit = current_app.config["PAGE_CACHE_FREE_ENTRIES"]
+    budget: _FreeBudget = current_app.extensions[_BUDGET]
+    if expires is not None and (not pending.free or budget.take(period, limit)):
+        _write(pending, response, expires)
+    return response.make_conditional(request)
+
+
+def _write(pending: _Pending, response: Response, expires: float) -> None:
+    generations = list(pending.generations)
+    missing = {
+        key: secrets.randbits(62)
+        for key, value in zip(pending.generation_keys, generations, strict=True)
+        if value is None
+    }
+    etag, _weak = response.get_etag()
+    headers = [
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in ("content-length", "etag", "set-cookie")
+    ]
+    try:
+        for key, value in missing.items():
+            # ``add`` keeps a generation another worker set meanwhile; read back what won.
+            cache.add(key, value, timeout=0)
+        if missing:
+            generations = cache.get_many(*pending.generation_keys)
+        if None in generations:
+            return
+        entry = _Entry(
+            response.get_data(),
+            headers,
+            etag or "",
+            tuple(int(value) for value in generations if value is not None),
+            expires,
+        )
+        cache.set(pending.key, entry, timeout=max(1, int(expires - time.time()) + 1))
+    except Exception as error:  # the backend's own errors
+        _report(error)
+
+
+# --- set-up -----------------------------------------------------------------------------------
+
+
+def configure(config: dict[str, Any]) -> None:
+    """Flask-Caching's settings from Glas's: Redis if a URL is given, else in the process."""
+    if config.get("CACHE_REDIS_URL"):
+        config.setdefault("CACHE_TYPE", "RedisCache")
+    else:
+        config.setdefault("CACHE_TYPE", "SimpleCache")
+    config.setdefault("CACHE_KEY_PREFIX", "glas:")
+    config.setdefault("CACHE_DEFAULT_TIMEOUT", config["PAGE_CACHE_SECONDS"] or 300)
+    # The in-process cache: at most this many pages and generations (~30 kB a page).
+    config.setdefault("CACHE_THRESHOLD", 1000)
+
+
+def init_app(app: Flask, db_session: Any) -> None:
+    configure(app.config)
+    cache.init_app(app)
+    app.extensions[_BUDGET] = _FreeBudget()
+    app.extensions[_MEMOS] = {}
+    # First of all: a page served from the cache needs nothing the other hooks prepare.
+    app.before_request_funcs.setdefault(None, []).insert(0, _serve)
+    app.after_request(_store)
+    for name, listener in (
+        ("after_flush", _collect_flushed),
+        ("do_orm_execute", _collect_bulk),
+        ("after_commit", _after_commit),
+        ("after_transaction_end", _after_transaction_end),
+    ):
+        if not sa.event.contains(db_session, name, listener):
+            sa.event.listen(db_session, name, listener)
