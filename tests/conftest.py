@@ -397,3 +397,19 @@ def _fresh_settings(app: Flask) -> None:
     from app.core import settings
 
     settings.clear_cache(app)
+
+
+@contextmanager
+def statements_sent(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement (with its parameters) sent on this test's connection while inside."""
+    seen: list[tuple[str, Any]] = []
+    connection = app.extensions["test_connection"]
+
+    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    sa.event.listen(connection, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", listener)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.auth import identity
 from app.auth.models import AuthSession, SeenLogoutToken, User
@@ -54,8 +55,11 @@ def start_session(user: User, *, acr: str, provider_sid: str | None) -> str:
 
 def load_session(token: str, *, now: datetime | None = None) -> AuthSession | None:
     """The live session for a cookie token, or ``None`` (unknown, revoked, idle, expired)."""
+    # The account in the same statement: every signed-in request needs it.
     auth = db.session.scalar(
-        sa.select(AuthSession).where(AuthSession.token_hash == _token_hash(token))
+        sa.select(AuthSession)
+        .where(AuthSession.token_hash == _token_hash(token))
+        .options(joinedload(AuthSession.user))
     )
     if auth is None or auth.revoked_at is not None:
         return None

@@ -22,9 +22,8 @@ from flask_babel import gettext as _
 from app.auth.models import User
 from app.extensions import db
 from app.initiatives import lifecycle, queries
-from app.initiatives.models import Initiative, InitiativeState
+from app.initiatives.models import Initiative, InitiativeState, title_slug
 from app.reference.models import LocalCommunity, Topic
-from app.reference.seed import slugify
 
 #: Rows fetched from the cursor at a time, and written out as one chunk of the response.
 BATCH = 500
@@ -85,7 +84,7 @@ def _url_builder(public_url: str) -> Callable[[int, str], str]:
     head = public_url + url_for("initiatives.detail", initiative_id=1).removesuffix("1")
 
     def build(initiative_id: int, title: str) -> str:
-        slug = slugify(title)[:60].strip("-")
+        slug = title_slug(title)
         return f"{head}{initiative_id}-{slug}" if slug else f"{head}{initiative_id}"
 
     return build

@@ -18,6 +18,7 @@ from app.extensions import Model
 from app.initiatives.lemmas import lemma_text
 from app.org.models import OrgUnit
 from app.reference.models import LocalCommunity, RejectionReason, Topic
+from app.reference.seed import slugify
 
 
 class InitiativeState(enum.StrEnum):
@@ -283,6 +284,11 @@ class Attachment(Model):
 
 # What a change of these rows invalidates among the cached pages (app/core/pagecache.py): its
 # initiative's page, and the lists and the home page wherever a card or a count shows it.
+def title_slug(title: str) -> str | None:
+    """The readable part of an initiative's address (``/initiatives/5-<slug>``), if any."""
+    return slugify(title)[:60].strip("-") or None
+
+
 def page_tags(initiative_id: int) -> tuple[str, ...]:
     """The tags of an initiative's card and page: for a bulk statement's ``pagecache.TAGS``."""
     return (f"initiative:{initiative_id}", "initiatives")

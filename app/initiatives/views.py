@@ -50,8 +50,8 @@ from app.initiatives.models import (
     EventKind,
     Initiative,
     ResponseKind,
+    title_slug,
 )
-from app.reference.seed import slugify
 
 
 def _load(initiative_id: int) -> Initiative:
@@ -63,7 +63,7 @@ def _load(initiative_id: int) -> Initiative:
 
 
 def _slug(initiative: Initiative) -> str | None:
-    return slugify(initiative.title)[:60].strip("-") or None
+    return title_slug(initiative.title)
 
 
 def detail_url(initiative: Initiative, **values: Any) -> str:

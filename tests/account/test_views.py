@@ -217,9 +217,9 @@ def test_the_page_costs_the_same_whatever_the_number(
     with count_queries() as queries:
         page = client.get("/me/").get_data(as_text=True)
     assert page.count("item-card__title") == len(own) + len(supported)
-    # The session, the account and its roles; its sessions; my initiatives (with their topic);
-    # my supports and how many.
-    queries.expect(7)
+    # The session with its account, and its roles; its sessions; my initiatives (with their
+    # topic); my supports and how many.
+    queries.expect(6)
 
 
 # --- how to have one's residence verified (issue 7) -----------------------------------------

@@ -11,29 +11,24 @@ import re
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.initiatives.models import InitiativeState
+from tests.conftest import statements_sent
 
 _S = InitiativeState
 
 
 def _page_query(app: Flask, client: FlaskClient, path: str) -> tuple[str, Any]:
     """The statement (and its parameters) with which the list page read its rows."""
-    seen: list[tuple[str, Any]] = []
-    connection = app.extensions["test_connection"]
-
-    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM initiatives" in statement and "ORDER BY" in statement:
-            seen.append((statement, parameters))
-
-    sa.event.listen(connection, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app) as sent:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", listener)
+    seen = [
+        (sql, parameters)
+        for sql, parameters in sent
+        if "FROM initiatives" in sql and "ORDER BY" in sql
+    ]
     assert len(seen) == 1, seen
     return seen[0]
 

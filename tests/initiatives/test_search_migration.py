@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from app import create_app
 from app.extensions import db
 from app.initiatives import search
-from tests.conftest import Databases, base_config
+from tests.conftest import Databases
+from tests.initiatives._migration_helpers import app_at, insert_initiative
 
 #: The revision whose index f2search0002 replaces (others may lie between the two).
 BEFORE = "f1search0001"
@@ -26,27 +26,11 @@ REVISION = "f2search0002"
 @pytest.fixture
 def old_app(databases: Databases) -> Iterator[Flask]:
     """An app on a fresh database migrated up to the revision before this one."""
-    app = create_app(base_config(databases.new("search_migration")))
-    with app.app_context():
-        upgrade(revision=BEFORE)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        downgrade(revision="base")
-        db.engine.dispose()
+    with app_at(databases, "search_migration", BEFORE) as app:
+        yield app
 
 
-def _insert(title: str, summary: str, body: str, state: str, *, published: bool) -> int:
-    # Raw SQL: the models already have the columns this revision adds.
-    return db.session.execute(
-        sa.text(
-            "INSERT INTO initiatives (title, summary, body, body_html, topic_id, author_id,"
-            " state, support_count, created_at, updated_at, published_at)"
-            " VALUES (:title, :summary, :body, '', 1, 1, :state, 0, CURRENT_TIMESTAMP,"
-            " CURRENT_TIMESTAMP, CASE WHEN :published THEN CURRENT_TIMESTAMP END) RETURNING id"
-        ),
-        {"title": title, "summary": summary, "body": body, "state": state, "published": published},
-    ).scalar_one()
+_insert = insert_initiative
 
 
 def _found(text: str) -> set[int]:

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.initiatives.models import Initiative, InitiativeState
+from tests.conftest import statements_sent
 
 _S = InitiativeState
 INDEX = "ix_initiative_search_documents_document"
@@ -34,22 +35,18 @@ def searched(app: Flask, make_initiative: Callable[..., int]) -> None:
         make_initiative(
             _S.PUBLISHED if n % 2 else _S.ANSWERED, title=f"Pobuda {n}", summary=summary
         )
+    # Statistics of these rows, not of whatever an earlier test left (its rows rolled back,
+    # its counts not): the plans below must not depend on the order the tests ran in.
+    connection = app.extensions["test_connection"]
+    for table in ("initiatives", "initiative_search_documents"):
+        connection.exec_driver_sql(f"ANALYZE {table}")
 
 
 def _statements(app: Flask, client: FlaskClient, path: str) -> tuple[tuple[str, Any], ...]:
     """The list's two statements of a search (the count, then the page), with parameters."""
-    seen: list[tuple[str, Any]] = []
-    connection = app.extensions["test_connection"]
-
-    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "initiative_search_documents" in statement:
-            seen.append((statement, parameters))
-
-    sa.event.listen(connection, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app) as sent:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", listener)
+    seen = [(sql, parameters) for sql, parameters in sent if "initiative_search_documents" in sql]
     assert len(seen) == 2, seen
     return seen[0], seen[1]
 
@@ -75,18 +72,21 @@ def _generic_plan(app: Flask, statement: str, parameters: dict[str, Any]) -> str
     )
     connection.exec_driver_sql(f"PREPARE search_statement AS {numbered}")
     connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # thirty rows: see above
     try:
         rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE search_statement({values})").all()
     finally:
         connection.exec_driver_sql("RESET plan_cache_mode")
+        connection.exec_driver_sql("RESET enable_seqscan")
         connection.exec_driver_sql("DEALLOCATE search_statement")
     return "\n".join(row[0] for row in rows)
 
 
 @pytest.mark.usefixtures("searched")
-def test_the_search_reads_its_index_even_of_a_small_table(app: Flask, client: FlaskClient) -> None:
+def test_the_search_reads_its_index(app: Flask, client: FlaskClient) -> None:
     for statement, parameters in _statements(app, client, "/initiatives/?q=kolesarska"):
-        plan = _plan(app, statement, parameters)
+        # On thirty rows a scan of them all is right; discouraged, the index must serve.
+        plan = _plan(app, statement, parameters, off=("enable_seqscan",))
         assert f"Bitmap Index Scan on {INDEX}" in plan, plan
         assert "Seq Scan on initiative_search_documents" not in plan, plan
 
@@ -115,8 +115,10 @@ def test_the_count_reads_the_hits_as_they_come(app: Flask, client: FlaskClient) 
     assert "Sort" not in plan, plan
     # Which hits are listed is read from the partial index of the listed ids (at ten times
     # Kranj index-only, for each hit), the smallest that says it, not from the rows.
+    # (On thirty rows with their statistics any of the listed partial indexes costs the same;
+    # at ten times Kranj the planner takes the narrowest, as the benchmark's plans show.)
     plan = _plan(app, statement, parameters, off=("enable_seqscan",))
-    assert "ix_initiatives_listed_id" in plan, plan
+    assert re.search(r"Index (Only )?Scan on ix_initiatives_listed_\w+", plan), plan
 
 
 @pytest.mark.usefixtures("searched")

@@ -68,7 +68,7 @@ def _returning(statement: str) -> list[str]:
 
 
 #: What every request of a signed-in resident to an initiative starts with.
-_REQUEST = ["SELECT auth_sessions", "SELECT users", "SELECT initiatives"]
+_REQUEST = ["SELECT auth_sessions", "SELECT initiatives"]  # the account joined to its session
 
 
 @pytest.fixture
