@@ -573,6 +573,19 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             info_results.append(Result(made, [measurement], [measurement.rps / hello_mean]))
             log(f"  {made.name:<38} {measurement.rps:8.1f}/s  p99 {measurement.p99_ms:7.1f} ms")
 
+        # The yardstick with a body of a list page's size: how much of the gap to hello is
+        # only the bytes (wrk reads and parses them on the same two cores).
+        sized = Endpoint(
+            "hello, a 29 kB body", "/page", "yardstick",
+            arguments=[str(_paths_file(work, "hello-page", ["/page"]))],
+        )  # fmt: skip
+        run_wrk(hello_url, sized, options.warmup, options.connections, options.threads)
+        measurement = run_wrk(
+            hello_url, sized, options.duration, options.connections, options.threads
+        )
+        info_results.append(Result(sized, [measurement], [measurement.rps / hello_mean]))
+        log(f"  {sized.name:<38} {measurement.rps:8.1f}/s  p99 {measurement.p99_ms:7.1f} ms")
+
         # Each query once, on the server without the cache: every one is made, as a search
         # nobody typed before is; the cached server answers these from its cache (below).
         log("search latency, one visitor at a time, each search made afresh")
@@ -722,6 +735,8 @@ def table(result: dict[str, Any]) -> str:
             ratio, note = f"{'':7}", codes
         elif entry["group"] == "afresh":
             note = "cache off (informational)"
+        elif entry["group"] == "yardstick":
+            note = "the hello app, a page-sized body (informational)"
         else:
             note = _target(entry)
         lines.append(

@@ -62,7 +62,9 @@ class User(UserMixin, Model):
     #: Which pepper made the key (SUBJECT_PEPPER_VERSION), so that it can be rotated.
     subject_key_version: Mapped[int] = mapped_column(default=1)
     #: The public name the person chose; ``None`` until the first sign-in is completed.
-    pseudonym: Mapped[str | None] = mapped_column(sa.String(40))
+    # active_history: a change must know the name it replaced (app/core/pagecache.py), also
+    # when the old value was not loaded.
+    pseudonym: Mapped[str | None] = mapped_column(sa.String(40), active_history=True)
     #: ``pseudonym`` folded for uniqueness: case, accents and spacing do not make a new name.
     pseudonym_key: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     email: Mapped[str | None] = mapped_column(sa.String(254))
@@ -78,7 +80,7 @@ class User(UserMixin, Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when the person deleted the account: everything personal is gone; the row stays
     #: so that its supports remain counted once (see ``former_subject_key``).
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
 
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user",
@@ -207,11 +209,13 @@ class SeenLogoutToken(Model):
 def _public_name_changed(user: User) -> tuple[str, ...]:
     # Pages show an account only by its public name (or that it was deleted); a sign-in,
     # a language or an e-mail address changes no page. A name is on many pages: all of them.
-    # A new account is on no page yet: only a value that replaced an earlier one counts.
+    # Only a name that was shown can change a page: a first name replaces none (and an
+    # account without one has written nothing, app.initiatives.permissions), so a new
+    # resident's first visit leaves the cache alone. Deleting an account clears its name.
     attrs = sa.inspect(user).attrs
-    if attrs.pseudonym.history.deleted or attrs.deleted_at.history.deleted:
-        return (pagecache.SITE,)
-    return ()
+    renamed = any(old is not None for old in attrs.pseudonym.history.deleted)
+    deleted = any(new is not None for new in attrs.deleted_at.history.added)
+    return (pagecache.SITE,) if renamed or deleted else ()
 
 
 # What a change of these rows invalidates among the cached pages (app/core/pagecache.py).

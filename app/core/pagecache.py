@@ -25,34 +25,43 @@ looks fresh. Which writes touch which tags is declared per model (``tags_for``) 
 by the session's flush; after the commit the generations are replaced. A model nobody
 declared touches ``site``: every page, the safe default for a feature that forgot. Bulk
 statements (``INSERT … ON CONFLICT``, ``UPDATE … WHERE``) are not seen by the flush: they name
-their tags in the execution option ``TAGS`` (or call ``changed``), or they touch ``site``.
+their tags in the execution option ``TAGS`` (or call ``changed``), or they touch ``site``, as raw
+SQL that writes does.
 
 Generations are random, not counters: when the cache evicts a generation (Redis under
 ``maxmemory``, the in-process cache at its threshold), a counter starting again at 1 could
 make an old entry valid again; a random value never comes back, and a missing generation is
-simply a miss.
+simply a miss. Missing generations are made before the page is, never after: one made after
+could not be told from one replaced by a write committed while the page was being made.
 
 **The clock.** What changes with time alone (support closes, a response falls due, "overdue by
 N days" at midnight in Ljubljana) invalidates nothing, so it bounds how long an entry lives: a
 view names the moments its page changes by itself (``expires_by``), and no entry outlives the
 next local midnight or ``PAGE_CACHE_SECONDS``.
 
-**Free text cannot fill the cache.** Values a visitor types (a search, a cursor) make new keys
+**Nothing can fill the cache without bound.** Values a visitor types (a search) make new keys
 without bound; entries for them are limited to ``PAGE_CACHE_FREE_ENTRIES`` new ones per
-``PAGE_CACHE_SECONDS`` in each process, and longer values are never cached.
+``PAGE_CACHE_SECONDS`` in each process, and longer values, or values with a control character,
+are never cached. Other spellings of one page share its entry (``Policy.canonical``), and ids
+in paths are written one way (``app.core.routing``).
 
 **HTTP.** A cached page is sent ``Cache-Control: public, no-cache`` with an ``ETag``: a browser
 or proxy may keep it but must ask again each time, and a matching ``If-None-Match`` gets a 304
 without a body. A stale count is worse than a round trip.
 
-**Failure.** If Redis cannot be reached the pages are rendered as if there were no cache, and
-the error is logged at most once a minute. A write whose generations could not be replaced is
-logged as an error: its pages may be stale until their entries expire.
+**Failure.** If Redis cannot be reached or does not answer within ``REDIS_TIMEOUT_SECONDS``, the
+pages are rendered as if there were no cache, the cache is not asked again for
+``RETRY_AFTER_SECONDS``, and the error is logged at most once a minute. A write whose generations
+could not be replaced is logged as an error: its pages may be stale until their entries expire.
+
+**A hit skips Flask** (``_FastPath``, a WSGI middleware inside ProxyFix): the entry holds the
+page's headers, so a hit costs a worker a Redis round trip and the bytes, not a request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 import time
@@ -71,6 +80,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.core.i18n import LANGUAGE_COOKIE
 from app.core.release import release
+from app.core.security import HSTS
 from app.core.time import to_local, utcnow
 
 if TYPE_CHECKING:
@@ -92,11 +102,27 @@ _PENDING = "glas.page_cache"
 _GENERATION = "gen:"
 _PAGE = "page:"
 _ERROR_LOG_INTERVAL = 60.0
+#: How long a generation lives. Not for ever: the in-process cache, when full, drops what
+#: never expires first (cachelib's SimpleCache), which would be every generation at once. A
+#: generation that expires is only a miss (``_write``), never a page taken for current.
+GENERATION_SECONDS = 30 * 24 * 3600
+_HSTS_HEADER = "strict-transport-security"
+#: After an error of the cache, how long it is left alone (``_resting``).
+RETRY_AFTER_SECONDS = 5.0
+#: How long Redis may take to connect or answer before the page is made without it.
+REDIS_TIMEOUT_SECONDS = 0.25
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 # --- what a page depends on -------------------------------------------------------------------
+
+
+_Pairs = list[tuple[str, str]]
+
+
+def _as_given(pairs: _Pairs) -> _Pairs:
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -106,6 +132,7 @@ class Policy:
     tags: Callable[..., Iterable[str]]
     params: frozenset[str]
     free: frozenset[str]
+    canonical: Callable[[_Pairs], _Pairs | None] = _as_given
 
 
 def cached(
@@ -113,6 +140,7 @@ def cached(
     *,
     params: Iterable[str] = (),
     free: Iterable[str] = (),
+    canonical: Callable[[_Pairs], _Pairs | None] = _as_given,
 ) -> Callable[[F], F]:
     """Cache a view's pages for anonymous visitors.
 
@@ -120,11 +148,15 @@ def cached(
     ``site`` is always added. ``params``: the query parameters the view reads (a request with
     any other is not cached, so nobody can put their own parameter into a page others get);
     ``free``: those of them whose values are typed by visitors (see the module's docstring).
+    ``canonical`` gets the query's (name, value) pairs and returns those of the one address
+    of the same page (empty values dropped, ``page=02`` as ``page=2`` …), or ``None`` for a
+    query the page does not answer: the spellings of one page then share one entry.
     Put it under the route decorator; the view itself is returned unchanged.
     """
 
     def mark(view: F) -> F:
-        view.glas_page_cache = Policy(tags, frozenset(params) | frozenset(free), frozenset(free))  # type: ignore[attr-defined]
+        policy = Policy(tags, frozenset(params) | frozenset(free), frozenset(free), canonical)
+        view.glas_page_cache = policy  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -185,7 +217,15 @@ def _collect_flushed(db_session: Session, _context: object) -> None:
         changed(db_session, *touched)
 
 
+#: Raw SQL (``text()``) that writes nothing; any other raw statement touches ``site``.
+_READING = ("SELECT", "EXPLAIN", "SHOW", "SET", "RESET", "VALUES", "PRAGMA")
+
+
 def _collect_bulk(state: ORMExecuteState) -> None:
+    if isinstance(state.statement, sa.TextClause):
+        if not str(state.statement).lstrip().upper().startswith(_READING):
+            changed(state.session, *state.execution_options.get(TAGS, (SITE,)))
+        return
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     named = state.execution_options.get(TAGS)
@@ -215,7 +255,7 @@ def _bump(tags: Iterable[str]) -> None:
     # Also with the page cache off (PAGE_CACHE_SECONDS=0): ``memoized`` relies on them.
     fresh = {_GENERATION + tag: secrets.randbits(62) for tag in tags}
     try:
-        cache.set_many(fresh, timeout=0)
+        cache.set_many(fresh, timeout=GENERATION_SECONDS)
     except Exception:  # the cache's own errors (redis.RedisError, OSError) vary by backend
         log.exception("page cache: could not invalidate %s; pages may be stale", sorted(tags))
 
@@ -235,15 +275,19 @@ def memoized(name: str, load: Callable[[], T]) -> T:
     has read it already with its page (no round trip); any other reads it (one, to Redis, in
     place of the database's). Generations are kept also with the page cache off.
     """
-    generation = _site_generation()
+    generation = None if _resting(current_app) else _site_generation()
     if generation is None:
         return load()
-    memos: dict[str, tuple[int, Any]] = current_app.extensions[_MEMOS]
+    memos: dict[str, tuple[int, float, Any]] = current_app.extensions[_MEMOS]
     held = memos.get(name)
-    if held is not None and held[0] == generation:
-        return held[1]  # type: ignore[no-any-return]
+    now = time.monotonic()
+    # Also no longer than a page: a write from a process that could not bump the generation
+    # (Redis away a moment, or another process without Redis) is seen as late as a page.
+    max_age = current_app.config["PAGE_CACHE_SECONDS"] or 300
+    if held is not None and held[0] == generation and now - held[1] < max_age:
+        return held[2]  # type: ignore[no-any-return]
     value = load()
-    memos[name] = (generation, value)
+    memos[name] = (generation, now, value)
     return value
 
 
@@ -257,10 +301,10 @@ def _site_generation() -> int | None:
     try:
         value = cache.get(key)
         if value is None:
-            cache.add(key, secrets.randbits(62), timeout=0)
+            cache.add(key, secrets.randbits(62), timeout=GENERATION_SECONDS)
             value = cache.get(key)
     except Exception as error:  # the backend's own errors
-        _report(error)
+        _report(current_app, error)
         return None
     return int(value) if value is not None else None
 
@@ -307,6 +351,7 @@ class _FreeBudget:
 
 _BUDGET = "glas_page_cache_budget"
 _last_error = [0.0]
+_FAILED_AT = "glas_page_cache_failed_at"
 
 
 def _enabled() -> bool:
@@ -322,32 +367,41 @@ def _language(app: Flask, visitor: Request) -> str:
 
 def _key(app: Flask, policy: Policy, visitor: Request) -> tuple[str, bool] | None:
     """The entry's key and whether it holds free text; ``None``: this request is not cached."""
-    pairs: list[tuple[str, str]] = []
-    free = False
+    given: _Pairs = []
     for name, values in visitor.args.lists():
         if name not in policy.params or len(values) != 1:
             return None
-        if name in policy.free:
-            if len(values[0]) > FREE_VALUE_MAX:
-                return None
-            free = free or bool(values[0])
-        pairs.append((name, values[0]))
-    raw = "\n".join(
-        [
-            release(app),
-            _language(app, visitor),
-            visitor.path,
-            *(f"{k}={v}" for k, v in sorted(pairs)),
-        ]
-    )
+        # A control character is in no query Glas writes (and its forms refuse them).
+        if name in policy.free and (
+            len(values[0]) > FREE_VALUE_MAX or any(c < " " or c == "\x7f" for c in values[0])
+        ):
+            return None
+        given.append((name, values[0]))
+    pairs = policy.canonical(given)
+    if pairs is None:
+        return None
+    free = any(name in policy.free and value for name, value in pairs)
+    # JSON, not text joined by a separator: no value can make two queries one key.
+    raw = json.dumps([release(app), _language(app, visitor), visitor.path, sorted(pairs)])
     return _PAGE + hashlib.sha256(raw.encode()).hexdigest(), free
 
 
-def _report(error: Exception) -> None:
+def _report(app: Flask, error: Exception) -> None:
     now = time.monotonic()
+    app.extensions[_FAILED_AT] = now
     if now - _last_error[0] > _ERROR_LOG_INTERVAL:
         _last_error[0] = now
         log.warning("page cache unavailable, rendering without it: %s", error)
+
+
+def _resting(app: Flask) -> bool:
+    """Whether the cache failed a moment ago: then it is not asked for a while.
+
+    A Redis that does not answer costs each request its timeout; asked again only after
+    ``RETRY_AFTER_SECONDS``, it costs one request in that time, not every request.
+    """
+    failed_at: float = app.extensions.get(_FAILED_AT, -RETRY_AFTER_SECONDS)
+    return time.monotonic() - failed_at < RETRY_AFTER_SECONDS
 
 
 class _FastPath:
@@ -379,7 +433,7 @@ class _FastPath:
         app = self.app
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
-        if not app.config["PAGE_CACHE_SECONDS"]:
+        if not app.config["PAGE_CACHE_SECONDS"] or _resting(app):
             return None
         visitor = Request(environ)
         if app.config["SESSION_COOKIE_NAME"] in visitor.cookies:
@@ -401,7 +455,7 @@ class _FastPath:
         try:
             entry, *generations = backend.get_many(key, *generation_keys)
         except Exception as error:  # the backend's own errors
-            _report(error)
+            _report(app, error)
             return None
         if (
             isinstance(entry, _Entry)
@@ -412,7 +466,21 @@ class _FastPath:
             response = BaseResponse(entry.body, headers=entry.headers)
             response.set_etag(entry.etag)
             response.headers["X-Glas-Cache"] = "hit"
+            if visitor.is_secure:  # as security.set_security_headers decides it, per request
+                response.headers["Strict-Transport-Security"] = HSTS
             return response.make_conditional(visitor)
+        if None in generations:
+            # Made now, before the page is: a write that commits while it is being made then
+            # replaces a generation that was there first, and the page is stale at birth. One
+            # made after the page could not be told from such a write's (``_write``).
+            try:
+                for generation_key, value in zip(generation_keys, generations, strict=True):
+                    if value is None:
+                        backend.add(generation_key, secrets.randbits(62), GENERATION_SECONDS)
+                generations = backend.get_many(*generation_keys)
+            except Exception as error:  # the backend's own errors
+                _report(app, error)
+                return None
         environ[_PENDING] = _Pending(key, generation_keys, generations, free, utcnow())
         return None
 
@@ -435,8 +503,9 @@ def _expiry(pending: _Pending) -> float | None:
         value = moment() if callable(moment) else moment
         if value is not None and value > started:
             ends.append(value)
-    remaining = (min(ends) - started).total_seconds()
-    return time.time() + remaining if remaining >= 1 else None
+    end = min(ends)
+    # From the page's own start, not from now: rendering it took time too.
+    return end.timestamp() if (end - utcnow()).total_seconds() >= 1 else None
 
 
 def _cacheable(response: Response) -> bool:
@@ -470,36 +539,23 @@ def _store(response: Response) -> BaseResponse:
 
 
 def _write(pending: _Pending, response: Response, expires: float) -> None:
-    generations = list(pending.generations)
-    missing = {
-        key: secrets.randbits(62)
-        for key, value in zip(pending.generation_keys, generations, strict=True)
-        if value is None
-    }
-    etag, _weak = response.get_etag()
-    headers = [
-        (name, value)
-        for name, value in response.headers.items()
-        if name.lower() not in ("content-length", "etag", "set-cookie")
-    ]
+    if None in pending.generations:
+        # A generation that did not exist when the page was begun cannot vouch for it (they
+        # are made before the page, in ``_FastPath``; this one was evicted meanwhile).
+        return
     try:
-        for key, value in missing.items():
-            # ``add`` keeps a generation another worker set meanwhile; read back what won.
-            cache.add(key, value, timeout=0)
-        if missing:
-            generations = cache.get_many(*pending.generation_keys)
-        if None in generations:
-            return
-        entry = _Entry(
-            response.get_data(),
-            headers,
-            etag or "",
-            tuple(int(value) for value in generations if value is not None),
-            expires,
-        )
+        etag, _weak = response.get_etag()
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            # HSTS depends on the request's scheme: added to each hit, not kept (_FastPath).
+            if name.lower() not in ("content-length", "etag", "set-cookie", _HSTS_HEADER)
+        ]
+        generations = tuple(int(value) for value in pending.generations if value is not None)
+        entry = _Entry(response.get_data(), headers, etag or "", generations, expires)
         cache.set(pending.key, entry, timeout=max(1, int(expires - time.time()) + 1))
     except Exception as error:  # the backend's own errors
-        _report(error)
+        _report(current_app, error)
 
 
 # --- set-up -----------------------------------------------------------------------------------
@@ -509,6 +565,14 @@ def configure(config: dict[str, Any]) -> None:
     """Flask-Caching's settings from Glas's: Redis if a URL is given, else in the process."""
     if config.get("CACHE_REDIS_URL"):
         config.setdefault("CACHE_TYPE", "RedisCache")
+        # redis-py waits for ever by default: a Redis that hangs would hang every page.
+        config.setdefault(
+            "CACHE_OPTIONS",
+            {
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        )
     else:
         config.setdefault("CACHE_TYPE", "SimpleCache")
     config.setdefault("CACHE_KEY_PREFIX", "glas:")

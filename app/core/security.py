@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-_HSTS = "max-age=63072000; includeSubDomains"
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 def content_security_policy() -> str:
@@ -44,7 +44,7 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), payment=(), usb=()")
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", _HSTS)
+        headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

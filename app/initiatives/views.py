@@ -96,7 +96,12 @@ def _filters_or_400() -> queries.Filters:
 
 
 @bp.get("/")
-@pagecache.cached(lambda: ("initiatives",), params=queries.PARAMETERS, free=queries.FREE_TEXT)
+@pagecache.cached(
+    lambda: ("initiatives",),
+    params=queries.PARAMETERS,
+    free=queries.FREE_TEXT,
+    canonical=queries.canonical_query,
+)
 def index() -> ResponseReturnValue:
     filters = _filters_or_400()
     now = utcnow()
@@ -497,7 +502,8 @@ def detail(initiative_id: int, slug: str | None = None) -> ResponseReturnValue:
     if slug is not None and slug != _slug(initiative):
         # One address per page and title, whatever was typed or linked (an old title's slug):
         # an arbitrary slug is neither a second copy of the page nor a new entry in the cache.
-        return redirect(detail_url(initiative), 301)
+        # Not permanent (301): a title changed back would send browsers in a circle.
+        return redirect(detail_url(initiative), 302)
     # Support closes and the response falls due at a moment, not by a write.
     pagecache.expires_by(initiative.support_closes_at)
     pagecache.expires_by(initiative.response_due_at)

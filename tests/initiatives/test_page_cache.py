@@ -7,6 +7,7 @@ the clock has changed, and that nothing personal is ever shared.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -174,7 +175,7 @@ def test_a_write_rolled_back_invalidates_nothing_it_did_not_change(
     assert "Ne bo shranjeno" not in response.get_data(as_text=True)
 
 
-def test_reference_data_and_bulk_statements_invalidate_every_page(
+def test_reference_data_invalidates_every_page_and_a_bulk_update_every_initiatives(
     site: Flask, visitor: FlaskClient, make_initiative: Callable[..., int]
 ) -> None:
     initiative_id = make_initiative()
@@ -280,8 +281,10 @@ def test_error_pages_and_redirects_are_not_cached(
     visitor: FlaskClient, make_initiative: Callable[..., int]
 ) -> None:
     initiative_id = make_initiative(state=InitiativeState.DRAFT)
+    published = make_initiative(title="Objavljena")
     for path in (
         f"/initiatives/{initiative_id}",
+        f"/initiatives/{published}-napacen-naslov",  # a redirect to the one address
         "/initiatives/?state=nonsense",
         "/initiatives/?page=999",
     ):
@@ -335,7 +338,7 @@ def test_a_wrong_slug_redirects_to_the_one_address(
 ) -> None:
     initiative_id = make_initiative(title="Varen prehod")
     response = visitor.get(f"/initiatives/{initiative_id}-kar-koli")
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/initiatives/{initiative_id}-varen-prehod")
     assert visitor.get(f"/initiatives/{initiative_id}-varen-prehod").status_code == 200
     assert visitor.get(f"/initiatives/{initiative_id}").status_code == 200
@@ -475,3 +478,225 @@ def _last_seen(site: Flask) -> Any:
 
     with site.app_context():
         return db.session.scalar(sa.select(sa.func.max(AuthSession.last_seen_at)))
+
+
+# --- found in review: what an attacker or an odd deployment could make of the cache ----------
+
+
+def test_a_typed_newline_cannot_make_one_query_pass_for_another(
+    visitor: FlaskClient, make_initiative: Callable[..., int]
+) -> None:
+    make_initiative(title="Kolesarska steza")
+    plain = "/initiatives/?q=kolesarska&sort=newest"
+    visitor.get(plain)
+    assert _hit(visitor.get(plain))
+    # Once the key was text joined by newlines: this one had the same key as the plain one.
+    forged = "/initiatives/?q=kolesarska%0Asort%3Dnewest"
+    first = visitor.get(forged)
+    assert first.status_code == 200
+    assert not _hit(first)
+    assert not _hit(visitor.get(forged))  # a control character: never cached
+    assert _hit(visitor.get(plain))
+
+
+def test_the_spellings_of_one_page_share_one_entry(
+    visitor: FlaskClient, make_initiative: Callable[..., int]
+) -> None:
+    make_initiative()
+    visitor.get("/initiatives/")
+    # What the filter form sends, every field, empty or at its default: the same page.
+    for same in (
+        "/initiatives/?q=&state=all&topic=&community=&sort=newest",
+        "/initiatives/?state=",
+        "/initiatives/?page=1",
+        "/initiatives/?page=01",
+    ):
+        assert _hit(visitor.get(same)), same
+    # An id is written one way: ASCII digits without a leading zero.
+    initiative_id = make_initiative(title="Druga")
+    assert visitor.get(f"/initiatives/{initiative_id}").status_code == 200
+    for other in (f"/initiatives/0{initiative_id}", "/initiatives/\u0665", "/initiatives/\uff15"):
+        assert visitor.get(other).status_code == 404, other
+
+
+def test_generations_are_made_before_the_page(
+    visitor: FlaskClient, make_initiative: Callable[..., int]
+) -> None:
+    """A page is stored under generations that existed before it was begun."""
+    initiative_id = make_initiative()
+    path = f"/initiatives/{initiative_id}"
+    with visitor.application.app_context():
+        pagecache.cache.clear()  # as after a restart of Redis, or an eviction
+        backend = pagecache.cache.cache
+    assert not _hit(visitor.get(path))
+    with visitor.application.app_context():
+        made = backend.get_many(
+            *(f"gen:{tag}" for tag in ("initiative", f"initiative:{initiative_id}", "site"))
+        )
+    assert None not in made
+    assert _hit(visitor.get(path))
+    # A generation lost after the page was begun: that page is not stored (pagecache._write).
+    with visitor.application.app_context():
+        backend.delete(f"gen:initiative:{initiative_id}")
+    assert not _hit(visitor.get(path))  # remade the generation, then the page under it
+    assert _hit(visitor.get(path))
+
+
+def test_a_full_in_process_cache_stays_right(
+    app_for: Callable[..., Flask],
+    make_initiative: Callable[..., int],
+    make_user: Callable[..., int],
+    login: Callable[..., None],
+) -> None:
+    site = app_for(PAGE_CACHE_SECONDS=300, CACHE_THRESHOLD=6)
+    visitor = site.test_client()
+    initiative_id = make_initiative(title="Prehod pri šoli")
+    path = f"/initiatives/{initiative_id}"
+    for _ in range(3):
+        visitor.get(path)
+    for word in ("prehod", "šoli", "pri", "prehoda", "šola", "pri šoli", "prehod šoli"):
+        visitor.get(f"/initiatives/?q={word}")
+        visitor.get(f"/initiatives/?q={word}")
+    _support(site, login, make_user(), initiative_id)
+    assert 'value="1"' in visitor.get(path).get_data(as_text=True)
+
+
+def test_a_redis_that_does_not_answer_does_not_hold_pages_up(
+    app_for: Callable[..., Flask], make_initiative: Callable[..., int]
+) -> None:
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        mute = app_for(PAGE_CACHE_SECONDS=300, CACHE_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        initiative_id = make_initiative()
+        client = mute.test_client()
+        started = time.monotonic()
+        for path in ("/initiatives/", f"/initiatives/{initiative_id}", "/", "/initiatives/"):
+            assert client.get(path).status_code == 200, path
+        # One wait of REDIS_TIMEOUT_SECONDS, then the cache is left alone for a while.
+        assert time.monotonic() - started < 2 * pagecache.REDIS_TIMEOUT_SECONDS + 1.5
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_a_first_public_name_changes_no_page(
+    site: Flask,
+    visitor: FlaskClient,
+    make_initiative: Callable[..., int],
+    make_user: Callable[..., int],
+) -> None:
+    """A new resident naming themselves is on no page yet: every page stays cached."""
+    from app.auth import accounts
+    from app.auth.models import User
+
+    newcomer = make_user(pseudonym=None)
+    initiative_id = make_initiative()
+    path = f"/initiatives/{initiative_id}"
+    visitor.get(path)
+    assert _hit(visitor.get(path))
+    with site.app_context():
+        user = db.session.get(User, newcomer)
+        assert user is not None
+        db.session.commit()  # the name unloaded (expired), as in a later request
+        accounts.set_pseudonym(user, "Prva Podpisnica")
+        db.session.commit()
+    assert _hit(visitor.get(path))
+
+
+def test_raw_sql_that_writes_changes_every_page(
+    site: Flask, visitor: FlaskClient, make_initiative: Callable[..., int]
+) -> None:
+    make_initiative()
+    visitor.get("/initiatives/")
+    with site.app_context():
+        db.session.execute(sa.text("SELECT 1"))  # reading: nothing
+        db.session.commit()
+    assert _hit(visitor.get("/initiatives/"))
+    with site.app_context():
+        db.session.execute(sa.text("UPDATE topics SET name_sl = 'Ceste' WHERE slug = 'promet'"))
+        db.session.commit()
+    page = visitor.get("/initiatives/")
+    assert not _hit(page)
+    assert "Ceste" in page.get_data(as_text=True)
+
+
+def test_reference_data_kept_in_a_process_is_read_again_after_a_while(
+    app: Flask, cached_app: Callable[..., Flask], make_initiative: Callable[..., int]
+) -> None:
+    """A write nobody announced (another process without Redis, a Redis away a moment)."""
+    site = cached_app(PAGE_CACHE_SECONDS=1)
+    visitor = site.test_client()
+    make_initiative()
+    assert "Promet" in visitor.get("/initiatives/").get_data(as_text=True)
+    connection = app.extensions["test_connection"]
+    # Straight to the database, past the session and so past every generation.
+    connection.exec_driver_sql("UPDATE topics SET name_sl = 'Mobilnost' WHERE slug = 'promet'")
+    time.sleep(1.2)
+    # The filter's choice, which comes from the process's copy (the cards read the database).
+    page = visitor.get("/initiatives/").get_data(as_text=True)
+    assert re.search(r'<option value="promet"[^>]*>\s*Mobilnost\s*<', page), page
+
+
+def test_hsts_follows_each_request_not_the_first(
+    visitor: FlaskClient, make_initiative: Callable[..., int]
+) -> None:
+    make_initiative()
+    plain = visitor.get("/initiatives/")
+    assert "Strict-Transport-Security" not in plain.headers
+    secure = visitor.get("/initiatives/", base_url="https://localhost")
+    assert _hit(secure)
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in visitor.get("/initiatives/").headers
+
+
+def test_a_changed_setting_is_a_new_release(
+    cached_app: Callable[..., Flask], make_initiative: Callable[..., int]
+) -> None:
+    make_initiative()
+    before = cached_app().test_client()
+    before.get("/about")
+    assert _hit(before.get("/about"))
+    after = cached_app(ORGANISATION_NAME="Občina Drugje").test_client()
+    page = after.get("/about")
+    assert not _hit(page)
+    assert "Občina Drugje" in page.get_data(as_text=True)
+
+
+def test_what_may_not_be_shared_is_not_stored(site: Flask) -> None:
+    """The guards of ``_store``, each alone (a signed-in request never gets that far)."""
+    from flask import Response, g, session
+
+    with site.test_request_context("/initiatives/"):
+        assert pagecache._cacheable(Response("<p>x</p>", mimetype="text/html"))
+        with_cookie = Response("<p>x</p>", mimetype="text/html")
+        with_cookie.set_cookie("glas_lang", "en")
+        assert not pagecache._cacheable(with_cookie)
+        assert not pagecache._cacheable(Response("{}", mimetype="application/json"))
+        assert not pagecache._cacheable(Response("<p>x</p>", status=404, mimetype="text/html"))
+        session["flash"] = "changed"
+        assert not pagecache._cacheable(Response("<p>x</p>", mimetype="text/html"))
+    with site.test_request_context("/initiatives/"):
+        g.auth_session = object()
+        assert not pagecache._cacheable(Response("<p>x</p>", mimetype="text/html"))
