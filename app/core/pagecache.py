@@ -354,10 +354,6 @@ _last_error = [0.0]
 _FAILED_AT = "glas_page_cache_failed_at"
 
 
-def _enabled() -> bool:
-    return bool(current_app.config["PAGE_CACHE_SECONDS"])
-
-
 def _language(app: Flask, visitor: Request) -> str:
     # As i18n.select_locale decides for a visitor without an account, without loading one.
     chosen = visitor.cookies.get(LANGUAGE_COOKIE)

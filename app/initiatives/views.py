@@ -62,13 +62,12 @@ def _load(initiative_id: int) -> Initiative:
     return initiative
 
 
-def _slug(initiative: Initiative) -> str | None:
-    return title_slug(initiative.title)
-
-
 def detail_url(initiative: Initiative, **values: Any) -> str:
     return url_for(
-        "initiatives.detail", initiative_id=initiative.id, slug=_slug(initiative), **values
+        "initiatives.detail",
+        initiative_id=initiative.id,
+        slug=title_slug(initiative.title),
+        **values,
     )
 
 
@@ -499,7 +498,7 @@ def _page_tags(initiative_id: int, slug: str | None = None) -> tuple[str, ...]:
 @pagecache.cached(_page_tags)
 def detail(initiative_id: int, slug: str | None = None) -> ResponseReturnValue:
     initiative = _load(initiative_id)
-    if slug is not None and slug != _slug(initiative):
+    if slug is not None and slug != title_slug(initiative.title):
         # One address per page and title, whatever was typed or linked (an old title's slug):
         # an arbitrary slug is neither a second copy of the page nor a new entry in the cache.
         # Not permanent (301): a title changed back would send browsers in a circle.
