@@ -72,7 +72,19 @@ def register_core(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import account, admin, auth, health, initiatives, pages
+    from app import (
+        account,
+        admin,
+        auth,
+        council,
+        health,
+        initiatives,
+        moderation,
+        pages,
+        questions,
+        search,
+        sessions,
+    )
 
     auth.init_app(app)
     app.register_blueprint(pages.bp)
@@ -81,6 +93,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(initiatives.bp)
+    app.register_blueprint(questions.bp)
+    app.register_blueprint(sessions.bp)
+    app.register_blueprint(council.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(search.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.auth import demo as auth_demo
+from app.council.demo import seed_council
 from app.initiatives.demo import seed_initiatives
 from app.pages.demo import seed_feedback
 from app.reference.seed import seed_reference_data
@@ -16,7 +17,7 @@ from app.reference.seed import seed_reference_data
 #: Seeders in the order they must run; each returns how many rows it added.
 SEEDERS: list[Callable[[], int]] = [
     auth_demo.seed_org_units,
-    auth_demo.seed_council,
+    seed_council,
     auth_demo.seed_personas,
     seed_reference_data,
     seed_initiatives,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
-from app.initiatives.search import include_name
+from app.search.engine import include_name
 
 config = context.config
 # Keep the app's loggers: running migrations in tests or at start-up must not silence them.
@@ -63,7 +63,7 @@ def run_migrations_online() -> None:
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
-    # The search index objects are made by hand and not mapped (see app.initiatives.search).
+    # The search index objects are made by hand and not mapped (see app.search.engine).
     conf_args.setdefault("include_name", include_name)
 
     with get_engine().connect() as connection:

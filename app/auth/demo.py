@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ from flask import current_app
 from app.auth import identity, pseudonyms, roles
 from app.auth.models import ResidencySource, Role, User
 from app.core.time import utcnow
-from app.council.models import CouncilMandate, Person
+from app.council.models import Person
 from app.extensions import db
 from app.org.models import OrgUnit, OrgUnitKind
 
@@ -39,9 +38,6 @@ ORG_UNITS = [
     ("SSMS", "Strokovna služba mestnega sveta", OrgUnitKind.COUNCIL),
     ("MIR", "Medobčinski inšpektorat in redarstvo", OrgUnitKind.SERVICE),
 ]
-
-#: A fictional councillor's public record (the demo persona "petra").
-COUNCIL = [("Petra Novak", "Lista za razvoj Kranja", date(2022, 12, 1))]
 
 
 def load_personas() -> list[dict[str, Any]]:
@@ -71,18 +67,6 @@ def seed_org_units() -> int:
     db.session.add_all(added)
     db.session.flush()
     return len(added)
-
-
-def seed_council() -> int:
-    added = 0
-    for name, list_name, starts_on in COUNCIL:
-        if db.session.scalar(sa.select(Person.id).where(Person.name == name)) is None:
-            person = Person(name=name)
-            person.mandates.append(CouncilMandate(list_name=list_name, starts_on=starts_on))
-            db.session.add(person)
-            added += 1
-    db.session.flush()
-    return added
 
 
 def seed_personas() -> int:

@@ -52,6 +52,22 @@ def is_councillor(user: User | None) -> bool:
     return has_role(user, Role.COUNCILLOR)
 
 
+def is_council_office(user: User | None) -> bool:
+    return has_role(user, Role.COUNCIL_OFFICE)
+
+
+def councillor_person_ids(user: User | None) -> frozenset[int]:
+    """The public person records a councillor's account speaks for (usually one)."""
+    account = _user(user)
+    if account is None:
+        return frozenset()
+    return frozenset(
+        grant.person_id
+        for grant in account.role_grants
+        if grant.role is Role.COUNCILLOR and grant.person_id is not None
+    )
+
+
 def has_accepted_level(user: User | None) -> bool:
     """The account's last sign-in was at a level of assurance the municipality accepts."""
     account = _user(user)

@@ -1,1 +1,5 @@
-"""The city council: its members (public person records) and their mandates."""
+"""The city council: its members (public person records), their terms and their questions."""
+
+from flask import Blueprint
+
+bp = Blueprint("council", __name__, url_prefix="/councillors")

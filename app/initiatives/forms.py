@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TypedDict, TypeVar
+from typing import TypedDict
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from app.core.forms import Form, SelectChoice, max_length
-from app.extensions import db
 from app.initiatives.models import RESPONSE_LABELS, Initiative
-from app.org.models import OrgUnit
-from app.reference.models import LocalCommunity, RejectionReason, Topic
-from app.reference.services import sort_key
+from app.reference.choices import active_choices
+from app.reference.models import LocalCommunity, Topic
 
 TITLE_MAX, SUMMARY_MAX, BODY_MAX, LOCATION_MAX = 150, 400, 10_000, 200
-
-
-_Listed = TypeVar("_Listed", Topic, LocalCommunity, RejectionReason)
-
-
-def _choices(model: type[_Listed], keep: int | None = None) -> list[SelectChoice]:
-    """Active items in Slovenian alphabetical order, plus ``keep`` (the current one) even if
-    it is no longer active, so that editing never silently drops it."""
-    rows = db.session.scalars(sa.select(model).where(sa.or_(model.is_active, model.id == keep)))
-    choices = (SelectChoice(str(row.id), row.name) for row in rows)
-    return sorted(choices, key=lambda choice: sort_key(str(choice.label)))
 
 
 class Content(TypedDict):
@@ -83,10 +69,10 @@ class InitiativeForm(Form):
         super().__init__(*args, **kwargs)
         topic_id = current.topic_id if current else None
         community_id = current.community_id if current else None
-        self.topic.choices = [SelectChoice("", _l("Choose…")), *_choices(Topic, topic_id)]
+        self.topic.choices = [SelectChoice("", _l("Choose…")), *active_choices(Topic, topic_id)]
         self.community.choices = [
             SelectChoice("", _l("The whole municipality")),
-            *_choices(LocalCommunity, community_id),
+            *active_choices(LocalCommunity, community_id),
         ]
 
     def content(self) -> Content:
@@ -98,34 +84,6 @@ class InitiativeForm(Form):
             "community_id": int(self.community.data) if self.community.data else None,
             "location": self.location.data,
         }
-
-
-class RejectForm(Form):
-    reason = SelectField(_l("Reason"), validators=[InputRequired(message=_l("Choose a reason."))])
-    note = TextAreaField(
-        _l("Explanation for the author and the public (optional)"),
-        validators=[Optional(), max_length(2000)],
-    )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.reason.choices = [SelectChoice("", _l("Choose…")), *_choices(RejectionReason)]
-
-
-class UnitForm(Form):
-    unit = SelectField(
-        _l("Responsible unit"), validators=[InputRequired(message=_l("Choose a unit."))]
-    )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        units = db.session.scalars(
-            sa.select(OrgUnit).where(OrgUnit.is_active).order_by(OrgUnit.name)
-        )
-        self.unit.choices = [
-            SelectChoice("", _l("Choose…")),
-            *(SelectChoice(str(unit.id), unit.name) for unit in units),
-        ]
 
 
 class RespondForm(Form):

@@ -232,6 +232,7 @@ class EventKind(enum.StrEnum):
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
     EDITED = "edited"  # a moderator changed the text after publication
+    ADOPTED = "adopted"  # a councillor took it up as a councillor's initiative
 
 
 class InitiativeEvent(Model):

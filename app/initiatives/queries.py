@@ -18,10 +18,10 @@ from app.auth.models import User
 from app.core import pagecache, pagination
 from app.core.pagination import Page
 from app.extensions import db
-from app.initiatives import search
 from app.initiatives.models import LISTED, Initiative, InitiativeState, Support
 from app.reference.models import LocalCommunity, Topic
 from app.reference.services import sort_key
+from app.search import engine as search
 
 _S = InitiativeState
 PAGE_SIZE = 20

@@ -10,15 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth import identity
 from app.auth.models import User
 from app.core import models as audit
-from app.core import pagecache
-from app.core.db import UTCDateTime
+from app.core import pagecache, supports
 from app.core.text import render_markdown
 from app.core.time import utcnow
 from app.extensions import db
@@ -32,8 +29,14 @@ from app.initiatives.models import (
     Support,
     page_tags,
 )
+from app.moderation import decisions
+
+# Moderation's, named here too: the views and tests of initiatives catch them from services.
+from app.moderation.decisions import ChangedMeanwhile as ChangedMeanwhile
+from app.moderation.decisions import NoteRequired as NoteRequired
+from app.moderation.decisions import version as version
 from app.org.models import OrgUnit
-from app.reference.models import LocalCommunity, RejectionReason, Topic
+from app.reference.models import LocalCommunity, Topic
 
 _S = InitiativeState
 
@@ -52,19 +55,6 @@ class NotSupported(Exception):
 
 class InvalidChoice(Exception):
     """A topic, community, unit or reason that does not exist or is no longer in use."""
-
-
-class NoteRequired(Exception):
-    """The reason "other" needs the moderator's explanation."""
-
-
-class ChangedMeanwhile(Exception):
-    """The initiative changed after the moderator opened it: they must look again."""
-
-
-def version(initiative: Initiative) -> str:
-    """What a moderator saw: publish and reject refuse a newer text than this."""
-    return initiative.updated_at.isoformat()
 
 
 class Gone(Exception):
@@ -239,9 +229,8 @@ def _check_moderation(actor: User, initiative: Initiative, seen: str) -> None:
     _lock(initiative)
     if not permissions.can_moderate(actor, initiative):
         raise NotAllowed
-    if seen != version(initiative):
-        # The author edited it (or changed its pictures) after the moderator opened it.
-        raise ChangedMeanwhile
+    # The author may have edited it (or changed its pictures) after the moderator opened it.
+    decisions.check_seen(initiative, seen)
 
 
 def publish(
@@ -269,22 +258,17 @@ def publish(
     db.session.flush()
 
 
-#: Reasons that say nothing without the moderator's own words.
-REASONS_NEEDING_A_NOTE = ("other",)
-
-
 def reject(
     actor: User, initiative: Initiative, *, seen: str, reason_id: int, note: str | None
 ) -> None:
     _check_moderation(actor, initiative, seen)
-    reason = db.session.get(RejectionReason, reason_id)
-    if reason is None or not reason.is_active:
-        raise InvalidChoice("RejectionReason")
-    if reason.slug in REASONS_NEEDING_A_NOTE and not (note or "").strip():
-        raise NoteRequired
+    try:
+        reason, words = decisions.rejection(reason_id, note)
+    except decisions.InvalidReason:
+        raise InvalidChoice("RejectionReason") from None
     initiative.state = _S.REJECTED
     initiative.rejection_reason = reason
-    initiative.rejection_note = (note or "").strip() or None
+    initiative.rejection_note = words
     initiative.closed_at = utcnow()
     _event(
         initiative, EventKind.REJECTED, actor, note=initiative.rejection_note, reason=reason.slug
@@ -325,26 +309,6 @@ def _pages_of(initiative: Initiative) -> dict[str, Any]:
     return {pagecache.TAGS: page_tags(initiative.id)}
 
 
-def _insert_unless_supported(row: sa.Select[int, int, datetime]) -> sa.Insert:
-    """``INSERT … ON CONFLICT (initiative_id, user_id) DO NOTHING`` of one support.
-
-    SQLAlchemy spells ON CONFLICT per dialect; both databases Glas runs on have it (SQLite
-    since 3.24, with RETURNING since 3.35).
-    """
-    columns, unique = ["initiative_id", "user_id", "created_at"], ["initiative_id", "user_id"]
-    if _dialect() == "postgresql":
-        return (
-            postgresql.insert(Support)
-            .from_select(columns, row)
-            .on_conflict_do_nothing(index_elements=unique)
-        )
-    return (
-        sqlite.insert(Support)
-        .from_select(columns, row)
-        .on_conflict_do_nothing(index_elements=unique)
-    )
-
-
 def support(actor: User, initiative: Initiative, *, now: datetime | None = None) -> int:
     """Add the actor's support and return its id; exact under any concurrency.
 
@@ -358,34 +322,21 @@ def support(actor: User, initiative: Initiative, *, now: datetime | None = None)
     now = now or utcnow()
     if not permissions.can_support(actor, initiative, now):
         raise NotAllowed
-    row = sa.select(
-        sa.literal(initiative.id, sa.Integer),
-        sa.literal(actor.id, sa.Integer),
-        sa.literal(now, UTCDateTime()),
-    ).where(~_counted_under_a_former_account(actor, initiative))
-    inserted: int | None = db.session.scalar(
-        _insert_unless_supported(row).returning(Support.id), execution_options=_pages_of(initiative)
+    inserted = supports.insert_once(
+        Support,
+        Support.initiative_id,
+        initiative.id,
+        actor,
+        now,
+        unless=supports.counted_before(
+            actor, Support.initiative_id, initiative.id, author_id=initiative.author_id
+        ),
+        execution_options=_pages_of(initiative),
     )
     if inserted is None:
         raise AlreadySupported
     _count_support(initiative, now)
     return inserted
-
-
-def _counted_under_a_former_account(actor: User, initiative: Initiative) -> sa.ColumnElement[bool]:
-    """Whether the person already counts here through an account they deleted (as SQL).
-
-    A returning person has a new account, and the unique constraint only sees that one: their
-    old support, or their old initiative (an author never supports their own), must not let
-    them count twice. The old account stays anonymous; only its key is compared. It is part of
-    the INSERT's own WHERE, so it costs no round trip of its own.
-    """
-    former = identity.former_accounts(actor)
-    supported = sa.exists().where(
-        Support.initiative_id == initiative.id, Support.user_id.in_(former)
-    )
-    proposed = former.where(User.id == initiative.author_id).exists()
-    return sa.or_(supported, proposed)
 
 
 #: What the support and withdrawal UPDATEs bring back into the loaded initiative.
@@ -460,13 +411,13 @@ def withdraw_support(actor: User, initiative: Initiative, *, now: datetime | Non
     now = now or utcnow()
     if not permissions.can_withdraw_support(actor, initiative, now):
         raise NotAllowed
-    deleted = db.session.execute(
-        sa.delete(Support).where(
-            Support.initiative_id == initiative.id, Support.user_id == actor.id
-        ),
+    if not supports.delete_one(
+        Support,
+        Support.initiative_id,
+        initiative.id,
+        actor,
         execution_options=_pages_of(initiative),
-    )
-    if getattr(deleted, "rowcount", 0) != 1:
+    ):
         raise NotSupported
     count = db.session.scalar(
         sa.update(Initiative)
@@ -479,16 +430,7 @@ def withdraw_support(actor: User, initiative: Initiative, *, now: datetime | Non
 
 
 def has_supported(user: Any, initiative: Initiative) -> bool:
-    if not isinstance(user, User):
-        return False
-    return (
-        db.session.scalar(
-            sa.select(Support.id).where(
-                Support.initiative_id == initiative.id, Support.user_id == user.id
-            )
-        )
-        is not None
-    )
+    return supports.has_supported(user, Support.initiative_id, initiative.id)
 
 
 # --- the municipality ---------------------------------------------------------------------

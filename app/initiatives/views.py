@@ -21,7 +21,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app.auth import permissions as auth_permissions
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
 from app.core import pagecache
 from app.core.time import utcnow
@@ -32,18 +31,11 @@ from app.initiatives import (
     permissions,
     queries,
     rules,
-    search,
     services,
     sharing,
 )
 from app.initiatives.export import csv_chunks
-from app.initiatives.forms import (
-    InitiativeForm,
-    ProgressForm,
-    RejectForm,
-    RespondForm,
-    UnitForm,
-)
+from app.initiatives.forms import InitiativeForm, ProgressForm, RespondForm
 from app.initiatives.models import (
     RESPONSE_LABELS,
     STATE_LABELS,
@@ -52,6 +44,9 @@ from app.initiatives.models import (
     ResponseKind,
     title_slug,
 )
+from app.moderation.forms import RejectForm
+from app.org.forms import UnitForm
+from app.search import engine as search
 
 
 def _load(initiative_id: int) -> Initiative:
@@ -157,14 +152,9 @@ def mine() -> ResponseReturnValue:
 
 
 @bp.get("/moderation")
-@auth_permissions.role_required(auth_permissions.is_moderator)
 def moderation() -> ResponseReturnValue:
-    return render_template(
-        "initiatives/moderation.html",
-        queue=queries.moderation_queue(),
-        awaiting=queries.awaiting_response(),
-        now=utcnow(),
-    )
+    """Moved to ``/moderation/``, one queue for everything moderated."""
+    return redirect(url_for("moderation.index"), 301)
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 """Full-text search of initiatives: tsvector + unaccent + GIN on PostgreSQL, FTS5 on SQLite.
 
 Written by hand: autogenerate knows neither triggers nor virtual tables, and these objects are
-deliberately not in the ORM models (``app.initiatives.search.include_name`` hides them from
+deliberately not in the ORM models (``app.search.engine.include_name`` hides them from
 autogenerate and from the "migrations match the models" test).
 
 Both databases index the same words: accents removed (``šola`` is stored as ``sola``), lower
 case, and ASCII punctuation treated as a space, so that ``e-mail``, ``www.kranj.si`` or
 ``30 km/h`` split into the same words that SQLite's unicode61 tokenizer and the query side
-(``app.initiatives.search.terms``) produce. Without that, PostgreSQL's parser would keep
+(``app.search.engine.terms``) produce. Without that, PostgreSQL's parser would keep
 ``www.kranj.si`` as one host token and ``kranj`` would find it only on SQLite.
 
 Careful on SQLite: a later batch migration of ``initiatives`` (copy, drop, rename) drops the

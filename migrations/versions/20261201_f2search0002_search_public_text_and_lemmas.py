@@ -1,6 +1,6 @@
 """Search: Slovenian word forms, only public text in the index, and its vocabulary.
 
-Three changes to the index of ``f1search0001`` (see ``app.initiatives.search``):
+Three changes to the index of ``f1search0001`` (see ``app.search.engine``):
 
 - **Lemma text.** ``title_lemmas``, ``summary_lemmas`` and ``body_lemmas`` hold the lemmas of
   each text (``app.initiatives.lemmas.lemma_text``), written by the application; the index

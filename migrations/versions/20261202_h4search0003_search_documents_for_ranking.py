@@ -1,6 +1,6 @@
 """Search: a narrow table of what the search reads, so that ranking reads ~0.5 kB a hit, not 3 kB.
 
-PostgreSQL only (SQLite's FTS5 index is unchanged). See ``app.initiatives.search``.
+PostgreSQL only (SQLite's FTS5 index is unchanged). See ``app.search.engine``.
 
 At ten times Kranj's size a common word matches thousands of initiatives, and the list ranked
 every one of them on ``initiatives.search_vector``: a 3 kB tsvector stored out of line (TOAST),

@@ -56,6 +56,7 @@ NOT_PAGES = frozenset(
         "pages.set_language",  # sets the language and redirects back to where one was
         "health.healthz",  # JSON for the load balancer's health check
         "initiatives.export",  # the filtered list of initiatives as CSV
+        "initiatives.moderation",  # the queue's old address: a redirect to moderation.index
         "initiatives.attachment",  # an attached picture or PDF document, as the file itself
         "account.download",  # "my data" as a JSON download
     }
@@ -161,7 +162,7 @@ PAGES: list[Page] = [
     ),
     Page("initiatives-mine", "/initiatives/mine", as_role="resident"),
     Page("initiative-cannot-submit", "/initiatives/new", status=403, as_role="non_resident"),
-    Page("moderation-queue", "/initiatives/moderation", as_role="moderator"),
+    Page("moderation-queue", "/moderation/", as_role="moderator"),
     Page("initiative-moderate", "/initiatives/10", as_role="moderator"),
     Page(
         "initiative-reject-errors",

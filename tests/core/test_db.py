@@ -10,8 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import StatementError
 
 from app.extensions import db
-from app.initiatives.search import include_name
 from app.pages.models import AccessibilityFeedback
+from app.search.engine import include_name
 
 pytestmark = pytest.mark.usefixtures("ctx")
 

@@ -263,11 +263,11 @@ def test_the_moderation_queue_costs_the_same_for_one_item_and_many(
     make_initiative(_S.SUBMITTED, title="V moderaciji")
     _awaiting(app, make_initiative, "Čaka odgovor")
     # The session with its account, its roles; the queue, and those awaiting a response.
-    measure(client, count_queries, "/initiatives/moderation").expect(4)
+    measure(client, count_queries, "/moderation/").expect(5)
     for n in range(MANY):
         make_initiative(_S.SUBMITTED, title=f"V moderaciji {n}")
         _awaiting(app, make_initiative, f"Čaka odgovor {n}")
-    measure(client, count_queries, "/initiatives/moderation").expect(4)
+    measure(client, count_queries, "/moderation/").expect(5)
 
 
 # --- the cache of anonymous pages -----------------------------------------------------------

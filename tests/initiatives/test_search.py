@@ -17,10 +17,11 @@ from flask import Flask
 from app.auth.models import User
 from app.core.time import utcnow
 from app.extensions import db
-from app.initiatives import lemmas, permissions, search, services
+from app.initiatives import lemmas, permissions, services
 from app.initiatives.models import Initiative, InitiativeState
 from app.reference.models import Topic
 from app.reference.seed import seed_reference_data
+from app.search import engine as search
 
 # (key, title, summary, body), created in this order.
 CORPUS = [

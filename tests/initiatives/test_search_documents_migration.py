@@ -15,7 +15,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
-from app.initiatives import search
+from app.search import engine as search
 from tests.conftest import Databases
 from tests.initiatives._migration_helpers import app_at, insert_initiative
 

@@ -354,9 +354,13 @@ class TestModerationAndResponse:
     ) -> None:
         make_initiative(_S.SUBMITTED, title="V čakalni vrsti")
         login(client, make_user())
-        assert client.get("/initiatives/moderation").status_code == 403
+        # The old address sends to the shared queue, which is for moderators only.
+        moved = client.get("/initiatives/moderation")
+        assert moved.status_code == 301
+        assert moved.headers["Location"].endswith("/moderation/")
+        assert client.get("/moderation/").status_code == 403
         login(client, make_user(roles=[(Role.MODERATOR, None)]))
-        assert "V čakalni vrsti" in client.get("/initiatives/moderation").get_data(as_text=True)
+        assert "V čakalni vrsti" in client.get("/moderation/").get_data(as_text=True)
 
     def test_publish_and_reject(
         self, app: Flask, client: FlaskClient, make_user, login, make_initiative

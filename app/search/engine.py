@@ -1,4 +1,10 @@
-"""Full-text search of initiatives: the same words, matches and order on PostgreSQL and SQLite.
+"""Full-text search of initiatives and questions: the same words, matches and order on
+PostgreSQL and SQLite.
+
+Written first for initiatives; questions have an index of their own built the same way
+(migration ``j6qsearch0001``), and every function here takes the ``Index`` to search
+(``INITIATIVES`` by default, ``QUESTIONS``). What follows says "initiatives"; for a question
+read its title for the title and summary, and its text for the text.
 
 The index lives in the database and is kept in step with every write by triggers (migrations
 ``f1search0001``, ``f2search0002`` and ``h4search0003``): on PostgreSQL a ``search_vector``
@@ -119,7 +125,13 @@ _MAX_COUNTED = 24
 # --- the index objects, unmapped ----------------------------------------------------------
 
 # FTS5 adds initiatives_fts_data …
-_SEARCH_TABLES = ("initiatives_fts", "initiative_search_terms", "initiative_search_documents")
+_SEARCH_TABLES = (
+    "initiatives_fts",
+    "initiative_search_terms",
+    "initiative_search_documents",
+    "questions_fts",
+    "question_search_documents",
+)
 _SEARCH_COLUMNS = {("initiatives", "search_vector")}
 # The index on initiatives until h4search0003; since, the one on its documents, and the ids
 # of the listed initiatives, which the list's count of a search reads (see the migration).
@@ -128,6 +140,7 @@ _SEARCH_INDEXES = frozenset(
         "ix_initiatives_search_vector",
         "ix_initiative_search_documents_document",
         "ix_initiatives_listed_id",
+        "ix_question_search_documents_document",
     }
 )
 
@@ -198,34 +211,73 @@ def _significant_terms(title: str) -> list[Term]:
 # --- the queries --------------------------------------------------------------------------
 
 # Lightweight, unmapped views of the index: its table and the virtual table are not models.
-_PG_DOCUMENTS_TABLE = sa.table(
-    "initiative_search_documents",
-    sa.column("initiative_id", sa.Integer),
-    sa.column("published_at", sa.DateTime(timezone=True)),
-    sa.column("document", TSVECTOR),
-    sa.column("head", TSVECTOR),
-    sa.column("word_count", sa.Integer),
-)
-_PG_DOCUMENTS = _PG_DOCUMENTS_TABLE.alias("initiative_search")
 # ts_rank's weights are given in the order D, C, B, A. The head has only A and B.
 _PG_WEIGHTS: sa.ColumnClause[Any] = sa.literal_column("'{0, 0, 0.5, 1.0}'::float4[]")
 # 0: no normalisation by ts_rank, which would divide by the head's length; _pg_ranked
 # divides by the whole text's, as bm25 favours shorter texts.
 _PG_NO_NORMALISATION: sa.ColumnClause[Any] = sa.literal_column("0")
-_SQLITE_FTS = sa.table("initiatives_fts", sa.column("rowid", sa.Integer))
-_SQLITE_FTS_NAME: sa.ColumnClause[Any] = sa.literal_column("initiatives_fts")
-# bm25 column weights, in column order: title, summary, body (each with its lemma text).
-# The body matches but does not rank, as on PostgreSQL (it still counts in the length).
-_SQLITE_WEIGHTS: tuple[sa.ColumnClause[Any], ...] = (
-    sa.literal_column("10.0"),
-    sa.literal_column("5.0"),
-    sa.literal_column("0.0"),
-)
-# The vocabulary of the index: on PostgreSQL every lexeme it has held (filled by a trigger),
-# on SQLite every term it holds and in how many initiatives ("doc", read from FTS5 itself).
+# The vocabulary of the index: on PostgreSQL every lexeme either index has held (one table,
+# filled by the triggers of both), on SQLite every term each FTS5 index holds and in how many
+# of its rows ("doc", read from FTS5 itself).
 _PG_VOCABULARY = sa.table("initiative_search_terms", sa.column("term", sa.Text))
-_SQLITE_VOCABULARY = sa.table(
-    "initiatives_fts_terms", sa.column("term", sa.Text), sa.column("doc", sa.Integer)
+
+
+def _documents(table: str, key: str, alias: str) -> sa.FromClause:
+    return sa.table(
+        table,
+        sa.column(key, sa.Integer),
+        sa.column("published_at", sa.DateTime(timezone=True)),
+        sa.column("document", TSVECTOR),
+        sa.column("head", TSVECTOR),
+        sa.column("word_count", sa.Integer),
+    ).alias(alias)
+
+
+@dataclass(frozen=True)
+class Index:
+    """One search index: its PostgreSQL documents and its SQLite FTS5 table."""
+
+    #: The documents (one row per item) and the column of the item's id in them.
+    pg_documents: sa.FromClause
+    pg_key: str
+    #: The FTS5 table (its rowid is the item's id) and its vocabulary.
+    sqlite_fts: str
+    #: bm25 column weights, in column order (each text with its lemma text); the texts that
+    #: match but do not rank weigh 0, as on PostgreSQL (they still count in the length).
+    sqlite_weights: tuple[float, ...]
+
+    @property
+    def pg_id(self) -> sa.ColumnElement[int]:
+        return self.pg_documents.c[self.pg_key]
+
+    @property
+    def sqlite_table(self) -> sa.TableClause:
+        return sa.table(self.sqlite_fts, sa.column("rowid", sa.Integer))
+
+    @property
+    def sqlite_name(self) -> sa.ColumnClause[Any]:
+        return sa.literal_column(self.sqlite_fts)
+
+    @property
+    def sqlite_vocabulary(self) -> sa.TableClause:
+        return sa.table(
+            f"{self.sqlite_fts}_terms", sa.column("term", sa.Text), sa.column("doc", sa.Integer)
+        )
+
+
+#: Title, summary, text: ranked by the title and the summary.
+INITIATIVES = Index(
+    pg_documents=_documents("initiative_search_documents", "initiative_id", "initiative_search"),
+    pg_key="initiative_id",
+    sqlite_fts="initiatives_fts",
+    sqlite_weights=(10.0, 5.0, 0.0),
+)
+#: Title and text: ranked by the title.
+QUESTIONS = Index(
+    pg_documents=_documents("question_search_documents", "question_id", "question_search"),
+    pg_key="question_id",
+    sqlite_fts="questions_fts",
+    sqlite_weights=(10.0, 0.0),
 )
 
 
@@ -269,19 +321,19 @@ def _pg_matches(
     return document.bool_op("@@")(_pg_query(words, "&" if every else "|"))
 
 
-def _hits(words: list[Term], *, every: bool) -> sa.Select[Any]:
-    """Ids of the initiatives matching all (``every``) or any of the words."""
+def _hits(words: list[Term], *, every: bool, index: Index = INITIATIVES) -> sa.Select[Any]:
+    """Ids of the items matching all (``every``) or any of the words."""
     if _dialect() == "postgresql":
-        return sa.select(_PG_DOCUMENTS.c.initiative_id.label("id")).where(
-            _pg_matches(_PG_DOCUMENTS, words, every=every)
+        return sa.select(index.pg_id.label("id")).where(
+            _pg_matches(index.pg_documents, words, every=every)
         )
     match = _fts5_query(words, "AND" if every else "OR")
-    return sa.select(_SQLITE_FTS.c.rowid.label("id")).where(
-        _SQLITE_FTS_NAME.op("MATCH")(sa.literal(match, sa.Text))
+    return sa.select(index.sqlite_table.c.rowid.label("id")).where(
+        index.sqlite_name.op("MATCH")(sa.literal(match, sa.Text))
     )
 
 
-def _pg_ranked(words: list[Term], *, every: bool) -> sa.Select[Any]:
+def _pg_ranked(words: list[Term], *, every: bool, index: Index = INITIATIVES) -> sa.Select[Any]:
     """The PostgreSQL hits, best first: ``id``, ``rank``, ``published_at`` and ``position``.
 
     A window function numbers the hits in rank order (``position``), so the select comes out
@@ -289,7 +341,7 @@ def _pg_ranked(words: list[Term], *, every: bool) -> sa.Select[Any]:
     initiatives to its first rows only (``best_first``), not to every hit. A count of the hits
     names no column of it, so PostgreSQL drops the window there and counts as it reads.
     """
-    documents = _PG_DOCUMENTS
+    documents = index.pg_documents
     # ts_rank on the title and summary (normalisation 0), divided by the log of the whole
     # length as normalisation 1 divides: ln instead of log2 changes no order. (Typed, or
     # SQLAlchemy divides by a NUMERIC: numeric arithmetic and a numeric sort, for every hit.)
@@ -316,32 +368,35 @@ def _pg_ranked(words: list[Term], *, every: bool) -> sa.Select[Any]:
     rank = sa.func.coalesce(sa.func.nullif(head, 0.0, type_=sa.Float), text_only)
     # Ranks that are equal still (rare) are ordered by best_first after the join.
     return sa.select(
-        documents.c.initiative_id.label("id"),
+        index.pg_id.label("id"),
         rank.label("rank"),
         documents.c.published_at.label("published_at"),
         sa.func.row_number().over(order_by=rank.desc()).label("position"),
     ).where(_pg_matches(documents, words, every=every))
 
 
-def _matching(words: list[Term], *, every: bool) -> sa.Select[Any]:
-    """Ids and ranks of the initiatives matching all (``every``) or any of the words."""
+def _matching(words: list[Term], *, every: bool, index: Index = INITIATIVES) -> sa.Select[Any]:
+    """Ids and ranks of the items matching all (``every``) or any of the words."""
     if _dialect() == "postgresql":
-        return _pg_ranked(words, every=every)
+        return _pg_ranked(words, every=every, index=index)
     # bm25 is smaller-is-better (negative for a match); the callers want higher-is-better.
-    rank = -sa.func.bm25(_SQLITE_FTS_NAME, *_SQLITE_WEIGHTS, type_=sa.Float)
-    return _hits(words, every=every).add_columns(rank.label("rank"))
+    weights: list[sa.ColumnClause[Any]] = [
+        sa.literal_column(repr(weight)) for weight in index.sqlite_weights
+    ]
+    rank = -sa.func.bm25(index.sqlite_name, *weights, type_=sa.Float)
+    return _hits(words, every=every, index=index).add_columns(rank.label("rank"))
 
 
-def matches(text: str) -> sa.Select[Any] | None:
+def matches(text: str, index: Index = INITIATIVES) -> sa.Select[Any] | None:
     """The ids (column ``id``) of the initiatives matching every word of ``text``, unranked.
 
     For asking whether a search finds anything; ``None`` when ``text`` has no usable word.
     """
     words = _terms(text)
-    return _hits(words, every=True) if words else None
+    return _hits(words, every=True, index=index) if words else None
 
 
-def ranked(text: str) -> sa.Select[Any] | None:
+def ranked(text: str, index: Index = INITIATIVES) -> sa.Select[Any] | None:
     """The initiatives matching every word of ``text`` (each also as a prefix), with a rank.
 
     A SELECT of the columns ``id`` (of the initiative) and ``rank`` (a float, higher is
@@ -360,11 +415,11 @@ def ranked(text: str) -> sa.Select[Any] | None:
     words = _terms(text)
     if not words:
         return None
-    return _matching(words, every=True)
+    return _matching(words, every=True, index=index)
 
 
-def best_first(hits: sa.Subquery) -> list[sa.ColumnElement[Any]]:
-    """The order of a search's hits joined on ``Initiative.id``: best first, ties newest first.
+def best_first(hits: sa.Subquery, model: Any = Initiative) -> list[sa.ColumnElement[Any]]:
+    """The order of a search's hits joined on ``model.id``: best first, ties newest first.
 
     On PostgreSQL it is the order the hits come out in (``_pg_ranked``), ``position`` last
     (it breaks no tie: the id is unique) so that the window stays in the page's query.
@@ -376,7 +431,7 @@ def best_first(hits: sa.Subquery) -> list[sa.ColumnElement[Any]]:
             hits.c.id.desc(),
             hits.c.position,
         ]
-    return [hits.c.rank.desc(), Initiative.published_at.desc(), Initiative.id.desc()]
+    return [hits.c.rank.desc(), model.published_at.desc(), model.id.desc()]
 
 
 def similar(title: str, *, exclude_id: int | None = None, limit: int = 5) -> list[Initiative]:
@@ -431,15 +486,16 @@ def _count_up_to(query: sa.Select[Any], cap: int) -> sa.ScalarSelect[int]:
     return sa.select(sa.func.count()).select_from(first.subquery()).scalar_subquery()
 
 
-def _counted(candidates: list[str]) -> dict[str, int]:
+def _counted(candidates: list[str], index: Index = INITIATIVES) -> dict[str, int]:
     """Those of the words that the index holds now, each with how many initiatives have it.
 
     Counted up to ``_COUNT_CAP`` on both databases, so that they order the same. One query on
     SQLite, where the vocabulary counts; two on PostgreSQL, where it only lists candidates.
     """
     if _dialect() != "postgresql":
-        term = _SQLITE_VOCABULARY.c.term
-        documents = sa.func.min(_SQLITE_VOCABULARY.c.doc, _COUNT_CAP)
+        vocabulary = index.sqlite_vocabulary
+        term = vocabulary.c.term
+        documents = sa.func.min(vocabulary.c.doc, _COUNT_CAP)
         query = sa.select(term, documents).where(term.in_(candidates))
         return {row[0]: row[1] for row in db.session.execute(query) if row[1] > 0}
     # The vocabulary has every lexeme the index ever held: the candidates that exist are few.
@@ -451,11 +507,11 @@ def _counted(candidates: list[str]) -> dict[str, int]:
     existing = [word for word in found if word.isalpha()]
     if not existing:
         return {}
-    document = sa.func.initiative_search_document(_PG_DOCUMENTS.c.document, type_=TSVECTOR)
+    document = sa.func.initiative_search_document(index.pg_documents.c.document, type_=TSVECTOR)
     counts = [
         # The word as a one-lexeme tsquery: matched exactly, as the vocabulary holds it.
         _count_up_to(
-            sa.select(_PG_DOCUMENTS.c.initiative_id).where(
+            sa.select(index.pg_id).where(
                 document.bool_op("@@")(sa.cast(sa.literal(word, sa.Text), TSQUERY))
             ),
             _COUNT_CAP,
@@ -476,13 +532,13 @@ def _edits(word: str) -> set[str]:
     return (deleted | swapped | changed | added) - {word}
 
 
-def _known(words: list[Term]) -> list[bool]:
+def _known(words: list[Term], index: Index) -> list[bool]:
     """For each word, whether it alone matches anything, as the search matches it (one query)."""
-    checks = [_any_row(_hits([word], every=True)) for word in words]
+    checks = [_any_row(_hits([word], every=True, index=index)) for word in words]
     return list(db.session.execute(sa.select(*checks)).one())
 
 
-def corrections(text: str, limit: int = 3) -> list[str]:
+def corrections(text: str, limit: int = 3, index: Index = INITIATIVES) -> list[str]:
     """Other spellings of ``text`` whose every word occurs in public text, likeliest first.
 
     Each unknown word (one that no indexed word starts with and that has no indexed lemma) is
@@ -495,7 +551,7 @@ def corrections(text: str, limit: int = 3) -> list[str]:
     words = _terms(text)
     if not words or limit <= 0:
         return []
-    unknown = [i for i, known in enumerate(_known(words)) if not known]
+    unknown = [i for i, known in enumerate(_known(words, index)) if not known]
     if not unknown or len(unknown) > _MAX_CORRECTED_WORDS:
         return []
     if not all(
@@ -505,7 +561,7 @@ def corrections(text: str, limit: int = 3) -> list[str]:
     ):
         return []
     edits = {i: _edits(words[i].prefix) for i in unknown}
-    counts = _counted(sorted(set().union(*edits.values())))
+    counts = _counted(sorted(set().union(*edits.values())), index)
     # Per unknown word, its nearest spellings: the commonest first, then alphabetically.
     choices = [
         sorted((e for e in edits[i] if e in counts), key=lambda e: (-counts[e], e))[:limit]

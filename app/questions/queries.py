@@ -1,0 +1,466 @@
+"""Read side of questions: the public list with its filters, the councillors', the sessions'.
+
+The list costs a fixed number of queries whatever the page size: the page (its topic,
+community, session, unit and authors loaded in), the capped total, and nothing else (the
+filter choices are kept in the process, as the initiatives' are).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import defer, joinedload, selectinload
+
+from app.auth.models import User
+from app.core import pagecache, pagination
+from app.core.pagination import Page
+from app.core.time import LOCAL_TZ, to_local, utcnow
+from app.council.models import CouncilMandate, Person, Term
+from app.extensions import db
+from app.org.models import OrgUnit
+from app.questions.models import (
+    LISTED,
+    OPEN,
+    Kind,
+    Origin,
+    Question,
+    QuestionAuthor,
+    QuestionState,
+)
+from app.reference.models import LocalCommunity, Topic
+from app.reference.services import sort_key
+from app.search import engine as search
+from app.sessions.models import CouncilSession
+
+_Q = QuestionState
+PAGE_SIZE = 20
+COUNT_CAP = 1000
+EXPORT_LIMIT = 100_000
+#: A list shows a card: the long texts stay in the database.
+LIST_COLUMNS = (
+    defer(Question.body),
+    defer(Question.body_html),
+    defer(Question.title_lemmas),
+    defer(Question.body_lemmas),
+    defer(Question.answer_text),
+    defer(Question.answer_html),
+    defer(Question.rejection_note),
+    defer(Question.extension_reason),
+)
+
+
+def card_options() -> tuple[Any, ...]:
+    """What a question's card shows, loaded with it: a fixed number of queries per list."""
+    return (
+        joinedload(Question.topic),
+        joinedload(Question.community),
+        joinedload(Question.session),
+        joinedload(Question.responsible_unit),
+        joinedload(Question.group),
+        joinedload(Question.author),
+        selectinload(Question.authors).joinedload(QuestionAuthor.person),
+        *LIST_COLUMNS,
+    )
+
+
+class StateFilter(enum.StrEnum):
+    ALL = "all"  # everything public except what moderation refused
+    OPEN = "open"  # the municipality still owes an answer
+    OVERDUE = "overdue"  # open, past its (extended) due date
+    ANSWERED = "answered"
+    PARTIAL = "partial"  # an interim or partial answer so far
+    CLOSED = "closed"  # withdrawn, merged, lapsed
+    REJECTED = "rejected"
+
+
+class Sort(enum.StrEnum):
+    RELEVANCE = "relevance"  # only with a search text
+    NEWEST = "newest"
+    DUE = "due"  # open ones, soonest due (the most overdue) first
+    SUPPORTED = "supported"
+
+
+class BadFilter(Exception):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Filters:
+    origin: Origin | None = None
+    kind: Kind | None = None
+    state: StateFilter = StateFilter.ALL
+    councillor: int | None = None  # a person's id
+    session: int | None = None
+    unit: OrgUnit | None = None
+    topic: Topic | None = None
+    community: LocalCommunity | None = None
+    text: str = ""
+    sort: Sort = Sort.NEWEST
+    page: int = 1
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        current = replace(self, **changes)
+        args = {
+            "origin": current.origin.value if current.origin else None,
+            "kind": current.kind.value if current.kind else None,
+            "state": current.state.value if current.state is not StateFilter.ALL else None,
+            "councillor": str(current.councillor) if current.councillor else None,
+            "session": str(current.session) if current.session else None,
+            "unit": current.unit.code if current.unit else None,
+            "topic": current.topic.slug if current.topic else None,
+            "community": current.community.slug if current.community else None,
+            "q": current.text or None,
+            "sort": current.sort.value if current.sort is not _default_sort(current) else None,
+            "page": str(current.page) if current.page > 1 else None,
+        }
+        return {key: value for key, value in args.items() if value}
+
+    @property
+    def narrowed(self) -> bool:
+        """Any filter but the page and the sort: the page says so and offers to clear them."""
+        return self.args(page=1, sort=_default_sort(self)) != {}
+
+
+PARAMETERS = (
+    "origin", "kind", "state", "councillor", "session", "unit", "topic", "community", "q",
+    "sort", "page",
+)  # fmt: skip
+FREE_TEXT = ("q",)
+
+
+def _default_sort(filters: Filters) -> Sort:
+    return Sort.RELEVANCE if filters.text else Sort.NEWEST
+
+
+def canonical_query(pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+    """The query of the one address of a list page (see the initiatives' list)."""
+    given = dict(pairs)
+    text = " ".join(given.get("q", "").split())
+    default_sort = (Sort.RELEVANCE if text else Sort.NEWEST).value
+    canonical = []
+    for name, value in pairs:
+        if name == "page":
+            try:
+                number = pagination.parse_page_number(value)
+            except pagination.BadPage:
+                return None
+            value = str(number) if number > 1 else ""
+        elif name == "q":
+            value = text
+        elif (name, value) in (("state", StateFilter.ALL.value), ("sort", default_sort)):
+            value = ""
+        if value:
+            canonical.append((name, value))
+    return canonical
+
+
+def _enum_or_none(enum_class: type[enum.StrEnum], value: Any, field: str) -> Any:
+    if not value:
+        return None
+    try:
+        return enum_class(str(value))
+    except ValueError:
+        raise BadFilter(field) from None
+
+
+def _id_or_none(value: Any, field: str) -> int | None:
+    if not value:
+        return None
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or not 0 < int(text) < 2**31:
+        raise BadFilter(field)
+    return int(text)
+
+
+def parse_filters(args: Any) -> Filters:
+    """Filters from a URL's query; an unknown value raises ``BadFilter`` (a 400 for the view)."""
+    text = " ".join(str(args.get("q", "")).split())[:200]
+    state = _enum_or_none(StateFilter, args.get("state"), "state") or StateFilter.ALL
+    sort = _enum_or_none(Sort, args.get("sort"), "sort") or (
+        Sort.RELEVANCE if text else Sort.NEWEST
+    )
+    if sort is Sort.RELEVANCE and not text:
+        sort = Sort.NEWEST
+    try:
+        page = pagination.parse_page_number(args.get("page"))
+    except pagination.BadPage:
+        raise BadFilter("page") from None
+    reference = _reference()
+    unit = _known(reference["units"], args.get("unit"), "unit")
+    topic = _known(reference["topics"], args.get("topic"), "topic")
+    community = _known(reference["communities"], args.get("community"), "community")
+    return Filters(
+        origin=_enum_or_none(Origin, args.get("origin"), "origin"),
+        kind=_enum_or_none(Kind, args.get("kind"), "kind"),
+        state=state,
+        councillor=_id_or_none(args.get("councillor"), "councillor"),
+        session=_id_or_none(args.get("session"), "session"),
+        unit=unit,
+        topic=topic,
+        community=community,
+        text=text,
+        sort=sort,
+        page=page,
+    )
+
+
+def _known(items: dict[str, Any], key: Any, field: str) -> Any:
+    if not key:
+        return None
+    item = items.get(str(key))
+    if item is None:
+        raise BadFilter(field)
+    return item
+
+
+def _reference() -> dict[str, dict[str, Any]]:
+    """Topics and communities by slug, units by code: copies kept in the process.
+
+    As the initiatives' list keeps them (``pagecache.memoized``): detached copies, never
+    added to a session.
+    """
+
+    def load() -> dict[str, dict[str, Any]]:
+        def copies(model: type[Any], key: str) -> dict[str, Any]:
+            columns = [column.key for column in model.__mapper__.column_attrs]
+            return {
+                getattr(row, key): model(**{name: getattr(row, name) for name in columns})
+                for row in db.session.scalars(sa.select(model))
+            }
+
+        return {
+            "topics": copies(Topic, "slug"),
+            "communities": copies(LocalCommunity, "slug"),
+            "units": copies(OrgUnit, "code"),
+        }
+
+    return pagecache.memoized("questions.reference", load)
+
+
+def filter_choices() -> dict[str, list[Any]]:
+    """The active topics, communities and units, in Slovenian alphabetical order."""
+    reference = _reference()
+    return {
+        name: sorted(
+            (item for item in reference[name].values() if item.is_active),
+            key=lambda item: sort_key(item.name),
+        )
+        for name in ("topics", "communities", "units")
+    }
+
+
+def effective_due() -> sa.ColumnElement[date]:
+    return sa.func.coalesce(Question.extended_to, Question.due_on)
+
+
+def _open_states() -> sa.ColumnElement[bool]:
+    # Written into the SQL, not bound: SQLite uses a partial index only for constants.
+    return Question.state.in_(
+        sa.bindparam("open_states", list(OPEN), expanding=True, literal_execute=True)
+    )
+
+
+def _state_condition(state: StateFilter, today: date) -> sa.ColumnElement[bool]:
+    if state is StateFilter.ALL:
+        return Question.state.in_(
+            sa.bindparam("listed_states", list(LISTED), expanding=True, literal_execute=True)
+        )
+    if state is StateFilter.OPEN:
+        return _open_states()
+    if state is StateFilter.OVERDUE:
+        return sa.and_(_open_states(), effective_due() < today)
+    if state is StateFilter.ANSWERED:
+        return Question.state == _Q.ANSWERED
+    if state is StateFilter.PARTIAL:
+        return Question.state.in_([_Q.PARTIALLY_ANSWERED, _Q.INTERIM_ANSWERED])
+    if state is StateFilter.CLOSED:
+        # Withdrawn while waiting for moderation: never public.
+        return sa.or_(
+            Question.state.in_([_Q.MERGED, _Q.LAPSED]),
+            sa.and_(Question.state == _Q.WITHDRAWN, Question.published_at.is_not(None)),
+        )
+    return Question.state == _Q.REJECTED
+
+
+def filtered(filters: Filters, today: date) -> tuple[sa.Select[Any], sa.Subquery | None]:
+    """The filtered select of questions, and the search's ranked hits when searching."""
+    query = sa.select(Question).where(_state_condition(filters.state, today))
+    if filters.origin is not None:
+        query = query.where(Question.origin == filters.origin)
+    if filters.kind is not None:
+        query = query.where(Question.kind == filters.kind)
+    if filters.councillor is not None:
+        query = query.where(
+            sa.exists().where(
+                QuestionAuthor.question_id == Question.id,
+                QuestionAuthor.person_id == filters.councillor,
+            )
+        )
+    if filters.session is not None:
+        query = query.where(Question.session_id == filters.session)
+    if filters.unit is not None:
+        query = query.where(Question.responsible_unit_id == filters.unit.id)
+    if filters.topic is not None:
+        query = query.where(Question.topic_id == filters.topic.id)
+    if filters.community is not None:
+        query = query.where(Question.community_id == filters.community.id)
+    hits = None
+    if filters.text:
+        found = search.ranked(filters.text, search.QUESTIONS)
+        if found is None:
+            query = query.where(sa.false())
+        else:
+            hits = found.subquery()
+            query = query.join(hits, hits.c.id == Question.id)
+    return query, hits
+
+
+def _ordered(query: sa.Select[Any], filters: Filters, hits: sa.Subquery | None) -> sa.Select[Any]:
+    newest = (Question.published_at.desc(), Question.id.desc())
+    if filters.sort is Sort.RELEVANCE and hits is not None:
+        return query.order_by(*search.best_first(hits, Question))
+    if filters.sort is Sort.SUPPORTED:
+        return query.order_by(Question.support_count.desc(), *newest)
+    if filters.sort is Sort.DUE:
+        # Open ones by due date (the longest overdue first), then the rest newest first.
+        is_open = sa.case((Question.state.in_(list(OPEN)), 0), else_=1)
+        return query.order_by(is_open, effective_due().asc().nulls_last(), *newest)
+    return query.order_by(*newest)
+
+
+def list_page(filters: Filters, today: date, page_size: int | None = None) -> Page[Question]:
+    size = page_size or PAGE_SIZE
+    query, hits = filtered(filters, today)
+    ordered = _ordered(query, filters, hits).options(*card_options())
+    return pagination.paginate(
+        ordered, page=filters.page, size=size, count_cap=COUNT_CAP, unique=True
+    )
+
+
+def moderation_queue() -> list[Question]:
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.state == _Q.SUBMITTED)
+            .options(joinedload(Question.topic), *LIST_COLUMNS)
+            .order_by(Question.submitted_at.asc())
+        ).unique()
+    )
+
+
+def by_author(user: User) -> list[Question]:
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.author_id == user.id)
+            .options(*card_options())
+            .order_by(Question.created_at.desc())
+        ).unique()
+    )
+
+
+def by_councillor(person_id: int) -> list[Question]:
+    """Every public question a person posed (alone or with others), newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .join(QuestionAuthor, QuestionAuthor.question_id == Question.id)
+            .where(QuestionAuthor.person_id == person_id, Question.state.in_(list(LISTED)))
+            .options(*card_options())
+            .order_by(Question.published_at.desc(), Question.id.desc())
+        ).unique()
+    )
+
+
+def at_session(session_id: int) -> list[Question]:
+    """What was posed at a session, in the order it was recorded."""
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.session_id == session_id, Question.state.in_(list(LISTED)))
+            .options(*card_options())
+            .order_by(Question.id)
+        ).unique()
+    )
+
+
+def answered_in(start: date, end: date) -> list[Question]:
+    """Questions answered between two days (a session's "replies presented": those answered
+    after the previous session and up to this one)."""
+    lower = datetime.combine(start, time.min, LOCAL_TZ)
+    upper = datetime.combine(end, time.max, LOCAL_TZ)
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(
+                Question.origin == Origin.COUNCILLOR,
+                Question.answered_at.is_not(None),
+                Question.answered_at > lower,
+                Question.answered_at <= upper,
+                Question.state.in_(list(LISTED)),
+            )
+            .options(*card_options())
+            .order_by(Question.answered_at, Question.id)
+        ).unique()
+    )
+
+
+@dataclass(frozen=True)
+class Record:
+    """How a councillor's questions fared: answered, on time, still open, overdue."""
+
+    posed: int
+    answered: int
+    on_time: int
+    open: int
+    overdue: int
+
+
+def record_of(questions: list[Question], today: date) -> Record:
+    """Counted from the questions already loaded for the page: no query of its own."""
+    answered = [q for q in questions if q.answered_at is not None]
+    on_time = [
+        q for q in answered
+        if q.effective_due_on is None or _local_day(q) <= q.effective_due_on
+    ]  # fmt: skip
+    still_open = [q for q in questions if q.state in OPEN]
+    overdue = [
+        q for q in still_open if q.effective_due_on is not None and q.effective_due_on < today
+    ]
+    return Record(len(questions), len(answered), len(on_time), len(still_open), len(overdue))
+
+
+def _local_day(question: Question) -> date:
+    answered = question.answered_at or utcnow()  # only asked of answered questions
+    return to_local(answered).date()
+
+
+def councillors(on: date) -> list[Person]:
+    """Everyone who has held a seat, with their mandates (the current ones shown first)."""
+    return list(
+        db.session.scalars(
+            sa.select(Person)
+            .join(Person.mandates)
+            .options(
+                selectinload(Person.mandates).joinedload(CouncilMandate.term).joinedload(Term.body),
+                selectinload(Person.mandates).joinedload(CouncilMandate.group),
+            )
+            .order_by(Person.name)
+        ).unique()
+    )
+
+
+def sessions() -> list[CouncilSession]:
+    return list(
+        db.session.scalars(
+            sa.select(CouncilSession)
+            .options(joinedload(CouncilSession.term), joinedload(CouncilSession.body))
+            .order_by(CouncilSession.held_on.desc(), CouncilSession.id.desc())
+        ).unique()
+    )
