@@ -76,7 +76,7 @@ def register_blueprints(app: Flask) -> None:
         account,
         admin,
         auth,
-        council,
+        councillors,
         health,
         initiatives,
         moderation,
@@ -85,6 +85,12 @@ def register_blueprints(app: Flask) -> None:
         search,
         sessions,
     )
+
+    # Their views, which the packages do not import themselves (see each one's docstring).
+    from app.councillors import views as _councillors  # noqa: F401
+    from app.moderation import views as _moderation  # noqa: F401
+    from app.questions import views as _questions  # noqa: F401
+    from app.sessions import views as _sessions  # noqa: F401
 
     auth.init_app(app)
     app.register_blueprint(pages.bp)
@@ -95,7 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(initiatives.bp)
     app.register_blueprint(questions.bp)
     app.register_blueprint(sessions.bp)
-    app.register_blueprint(council.bp)
+    app.register_blueprint(councillors.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(search.bp)
 

@@ -57,6 +57,11 @@ def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
     return text
 
 
+def from_iso(value: str) -> date:
+    """A day written as ``2016-05-20`` (as a timeline's data keeps it), for ``date``."""
+    return date.fromisoformat(value)
+
+
 def iso(value: datetime) -> str:
     """A machine-readable timestamp for ``<time datetime>`` (whole seconds, as HTML wants)."""
     return value.isoformat(timespec="seconds")
@@ -86,7 +91,9 @@ def init_app(app: Flask) -> None:
         language_links=language_links,
         current_language=current_language,
     )
-    app.jinja_env.filters.update(datetime=local_datetime, date=local_date, number=number, iso=iso)
+    app.jinja_env.filters.update(
+        datetime=local_datetime, date=local_date, number=number, iso=iso, isodate=from_iso
+    )
     # An e-mail address as a link target: encoded, or none at all (see mailto_address).
     app.jinja_env.filters["mailto"] = mailto_address
     app.jinja_env.add_extension("jinja2.ext.do")

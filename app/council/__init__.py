@@ -1,5 +1,5 @@
-"""The city council: its members (public person records), their terms and their questions."""
+"""The city council: its body, terms, members (public person records) and groups.
 
-from flask import Blueprint
-
-bp = Blueprint("council", __name__, url_prefix="/councillors")
+Models only: accounts refer to person records, so this package is imported early. The
+public pages of councillors are ``app.councillors``.
+"""

@@ -9,8 +9,6 @@ next is read, so a worker's memory does not grow with the list.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -20,13 +18,11 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.auth.models import User
+from app.core.csvstream import BATCH, chunks, csv_safe
 from app.extensions import db
 from app.initiatives import lifecycle, queries
 from app.initiatives.models import Initiative, InitiativeState, title_slug
 from app.reference.models import LocalCommunity, Topic
-
-#: Rows fetched from the cursor at a time, and written out as one chunk of the response.
-BATCH = 500
 
 HEADER = (
     "id", "url", "title", "summary", "state", "topic", "local_community", "location",
@@ -68,12 +64,6 @@ def export_query(filters: queries.Filters, now: datetime) -> sa.Select[*tuple[An
     return queries._ordered(joined, filters.sort, rank, now).limit(queries.EXPORT_LIMIT)
 
 
-def _csv_safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _url_builder(public_url: str) -> Callable[[int, str], str]:
     """``public_url + views.detail_url(initiative)`` from an id and a title.
 
@@ -95,61 +85,45 @@ def csv_chunks(filters: queries.Filters, now: datetime, public_url: str) -> Iter
 
     Run it inside the request (``stream_with_context``): the cursor lives in its session.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def take() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(HEADER)
-    # A byte-order mark so that spreadsheet programs read č, š and ž correctly.
-    yield "\ufeff" + take()
-
     url = _url_builder(public_url)
     # User.display_name's labels, translated once rather than for every row.
     former_user = _("Former user")
     no_name_yet = _("Account without a public name yet")
+
+    def line(row: Any) -> list[object]:
+        # A rejected initiative's text was never made public: only its title is.
+        hidden = row.state is InitiativeState.REJECTED
+        author = row.author_pseudonym or (former_user if row.author_deleted else no_name_yet)
+        return [
+            row.id,
+            url(row.id, row.title),
+            *(
+                csv_safe(v)
+                for v in (
+                    row.title,
+                    "" if hidden else row.summary,
+                    lifecycle.state_at(row.state, row.support_closes_at, now).value,
+                    row.topic,
+                    row.community or "",
+                    "" if hidden else row.location,
+                    author,
+                )
+            ),
+            row.support_count,
+            row.threshold or "",
+            *(
+                value.isoformat() if value else ""
+                for value in (
+                    row.published_at,
+                    row.support_closes_at,
+                    row.threshold_reached_at,
+                    row.response_due_at,
+                    row.answered_at,
+                )
+            ),
+            row.response_kind.value if row.response_kind else "",
+        ]
+
     statement = export_query(filters, now).execution_options(yield_per=BATCH)
     with db.session.execute(statement) as result:
-        for batch in result.partitions():
-            for row in batch:
-                # A rejected initiative's text was never made public: only its title is.
-                hidden = row.state is InitiativeState.REJECTED
-                author = row.author_pseudonym or (
-                    former_user if row.author_deleted else no_name_yet
-                )
-                writer.writerow(
-                    [
-                        row.id,
-                        url(row.id, row.title),
-                        *(
-                            _csv_safe(v)
-                            for v in (
-                                row.title,
-                                "" if hidden else row.summary,
-                                lifecycle.state_at(row.state, row.support_closes_at, now).value,
-                                row.topic,
-                                row.community or "",
-                                "" if hidden else row.location,
-                                author,
-                            )
-                        ),
-                        row.support_count,
-                        row.threshold or "",
-                        *(
-                            value.isoformat() if value else ""
-                            for value in (
-                                row.published_at,
-                                row.support_closes_at,
-                                row.threshold_reached_at,
-                                row.response_due_at,
-                                row.answered_at,
-                            )
-                        ),
-                        row.response_kind.value if row.response_kind else "",
-                    ]
-                )
-            yield take()
+        yield from chunks(HEADER, ([line(row) for row in batch] for batch in result.partitions()))

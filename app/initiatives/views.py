@@ -46,6 +46,8 @@ from app.initiatives.models import (
 )
 from app.moderation.forms import RejectForm
 from app.org.forms import UnitForm
+from app.questions import permissions as question_permissions
+from app.questions import services as question_services
 from app.search import engine as search
 
 
@@ -473,6 +475,8 @@ def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> Response
         now=now,
         state=lifecycle.effective_state(initiative, now),
         supported=services.has_supported(me, initiative),
+        adopted=question_services.adopted_by(initiative),
+        can_adopt=question_permissions.can_adopt_initiative(me, initiative),
         events=[e for e in initiative.events if e.kind is not EventKind.CREATED],
         **context,
     )

@@ -1,7 +1,9 @@
-"""Questions: residents ask the municipality, councillors ask at council sessions."""
+"""Questions: residents ask the municipality, councillors ask at council sessions.
+
+Its views are imported when the app registers the blueprint (``app.register_blueprints``):
+other packages import its models, and the views import theirs.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
-
-from app.questions import models  # noqa: E402, F401  (the tables)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
+from app.core.templating import local_date
 from app.core.time import to_local
 from app.extensions import db
 from app.questions import deadlines
@@ -76,28 +77,63 @@ def natural_start(question: Question) -> date | None:
     return start_of(question, RuleStart.PUBLISHED)
 
 
-def rule_for(question: Question, on: date) -> DeadlineRule | None:
-    """The rule valid on ``on`` for the question's origin, kind and form: the most specific.
+def _specificity(rule: DeadlineRule) -> tuple[int, date, int]:
+    return ((rule.kind is not None) * 2 + (rule.form is not None), rule.valid_from, rule.id)
 
-    One naming the kind and the form beats one naming either, which beats one for any; of
-    equally specific rules, the one valid from later (a newer rule replaces an older one).
-    """
-    specific = sa.case((DeadlineRule.kind.is_not(None), 2), else_=0) + sa.case(
-        (DeadlineRule.form.is_not(None), 1), else_=0
+
+def _fits(rule: DeadlineRule, question: Question, on: date) -> bool:
+    return (
+        rule.origin is question.origin
+        and rule.kind in (None, question.kind)
+        and rule.form in (None, question.form)
+        and rule.valid_from <= on
+        and (rule.valid_to is None or on <= rule.valid_to)
     )
-    query = (
-        sa.select(DeadlineRule)
-        .where(
-            DeadlineRule.origin == question.origin,
-            sa.or_(DeadlineRule.kind.is_(None), DeadlineRule.kind == question.kind),
-            sa.or_(DeadlineRule.form.is_(None), DeadlineRule.form == question.form),
-            DeadlineRule.valid_from <= on,
-            sa.or_(DeadlineRule.valid_to.is_(None), DeadlineRule.valid_to >= on),
-        )
-        .order_by(specific.desc(), DeadlineRule.valid_from.desc(), DeadlineRule.id.desc())
-        .limit(1)
+
+
+@dataclass
+class Context:
+    """What computing due dates reads, loaded once for many questions (three queries)."""
+
+    rules: list[DeadlineRule]
+    calendar: Calendar
+    #: The days of regular sessions, per body, in order.
+    regular_sessions: dict[int, list[date]]
+
+    def rule_for(self, question: Question, on: date) -> DeadlineRule | None:
+        """The rule valid on ``on`` for the question's origin, kind and form: the most specific.
+
+        One naming the kind and the form beats one naming the kind, which beats one naming
+        the form, which beats one for any; of equally specific rules, the one valid from
+        later (a newer rule replaces an older one).
+        """
+        fitting = [rule for rule in self.rules if _fits(rule, question, on)]
+        return max(fitting, key=_specificity, default=None)
+
+    def next_regular_session(self, question: Question, after: date) -> date | None:
+        """The first regular session after ``after`` of the question's body (any body for a
+        question posed at none: a resident's, or a written one)."""
+        if question.session is not None:
+            days = self.regular_sessions.get(question.session.body_id, [])
+        else:
+            days = sorted(day for body in self.regular_sessions.values() for day in body)
+        return next((day for day in days if day > after), None)
+
+
+def context(language: str | None = None) -> Context:
+    regular: dict[int, list[date]] = {}
+    rows = db.session.execute(
+        sa.select(CouncilSession.body_id, CouncilSession.held_on)
+        .where(CouncilSession.kind == SessionKind.REGULAR)
+        .order_by(CouncilSession.held_on)
     )
-    return db.session.scalar(query)
+    for body_id, held_on in rows:
+        regular.setdefault(body_id, []).append(held_on)
+    return Context(
+        rules=list(db.session.scalars(sa.select(DeadlineRule))),
+        calendar=calendar(language),
+        regular_sessions=regular,
+    )
 
 
 def calendar(language: str | None = None) -> Calendar:
@@ -111,39 +147,23 @@ def _holiday_language(language: str | None) -> str:
     return "en_US" if chosen.startswith("en") else "sl"
 
 
-def next_regular_session(question: Question, after: date) -> date | None:
-    """The first regular session of the question's body after ``after``, if scheduled.
-
-    A resident's question, or a written one without a session, looks at the council.
-    """
-    body_id = question.session.body_id if question.session is not None else None
-    query = sa.select(sa.func.min(CouncilSession.held_on)).where(
-        CouncilSession.kind == SessionKind.REGULAR, CouncilSession.held_on > after
-    )
-    if body_id is not None:
-        query = query.where(CouncilSession.body_id == body_id)
-    found: date | None = db.session.scalar(query)
-    return found
-
-
-def compute(question: Question, work_calendar: Calendar | None = None) -> Deadline | None:
+def compute(question: Question, ctx: Context | None = None) -> Deadline | None:
     """The deadline that applies to ``question`` now; ``None`` without a start or a rule."""
+    ctx = ctx or context()
     start = natural_start(question)
     if start is None:
         return None
-    rule = rule_for(question, start)
+    rule = ctx.rule_for(question, start)
     if rule is None:
         return None
     start = start_of(question, rule.start) or start
     terms = terms_of(rule)
     following = (
-        next_regular_session(question, start)
+        ctx.next_regular_session(question, start)
         if rule.unit is DeadlineUnit.NEXT_REGULAR_SESSION
         else None
     )
-    due = deadlines.compute(
-        terms, start, work_calendar or calendar(), next_regular_session=following
-    )
+    due = deadlines.compute(terms, start, ctx.calendar, next_regular_session=following)
     return Deadline(rule, terms, due)
 
 
@@ -151,7 +171,7 @@ def compute(question: Question, work_calendar: Calendar | None = None) -> Deadli
 
 
 def _day(value: date) -> str:
-    return format_date(value, "long")
+    return local_date(value, "long")
 
 
 def _free_day(free: FreeDay) -> str:

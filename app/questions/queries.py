@@ -121,11 +121,6 @@ class Filters:
         }
         return {key: value for key, value in args.items() if value}
 
-    @property
-    def narrowed(self) -> bool:
-        """Any filter but the page and the sort: the page says so and offers to clear them."""
-        return self.args(page=1, sort=_default_sort(self)) != {}
-
 
 PARAMETERS = (
     "origin", "kind", "state", "councillor", "session", "unit", "topic", "community", "q",
@@ -321,7 +316,9 @@ def filtered(filters: Filters, today: date) -> tuple[sa.Select[Any], sa.Subquery
     return query, hits
 
 
-def _ordered(query: sa.Select[Any], filters: Filters, hits: sa.Subquery | None) -> sa.Select[Any]:
+def order(
+    query: sa.Select[*tuple[Any, ...]], filters: Filters, hits: sa.Subquery | None
+) -> sa.Select[*tuple[Any, ...]]:
     newest = (Question.published_at.desc(), Question.id.desc())
     if filters.sort is Sort.RELEVANCE and hits is not None:
         return query.order_by(*search.best_first(hits, Question))
@@ -337,7 +334,7 @@ def _ordered(query: sa.Select[Any], filters: Filters, hits: sa.Subquery | None) 
 def list_page(filters: Filters, today: date, page_size: int | None = None) -> Page[Question]:
     size = page_size or PAGE_SIZE
     query, hits = filtered(filters, today)
-    ordered = _ordered(query, filters, hits).options(*card_options())
+    ordered = order(query, filters, hits).options(*card_options())
     return pagination.paginate(
         ordered, page=filters.page, size=size, count_cap=COUNT_CAP, unique=True
     )
@@ -441,7 +438,7 @@ def _local_day(question: Question) -> date:
     return to_local(answered).date()
 
 
-def councillors(on: date) -> list[Person]:
+def councillors() -> list[Person]:
     """Everyone who has held a seat, with their mandates (the current ones shown first)."""
     return list(
         db.session.scalars(

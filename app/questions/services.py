@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import permissions as auth
@@ -23,6 +24,7 @@ from app.core import models as audit
 from app.core import pagecache, supports
 from app.core.text import render_markdown
 from app.core.time import to_local, utcnow
+from app.core.time import today as local_today
 from app.council.models import CouncillorGroup, CouncilMandate, Person
 from app.extensions import db
 from app.initiatives.models import EventKind, Initiative, InitiativeEvent
@@ -139,10 +141,6 @@ def _clean_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _today() -> date:
-    return to_local(utcnow()).date()
-
-
 def parse_case_number(value: str | None) -> str | None:
     """A case number as the administration writes it, or ``None`` for none given."""
     text = "".join((value or "").split())
@@ -177,14 +175,20 @@ def recompute_due_dates(
     """Recompute the open questions' due dates after a rule, the holidays or the sessions
     changed; log each one that moved (timeline and audit). Returns how many moved."""
     if questions is None:
-        questions = list(db.session.scalars(sa.select(Question).where(Question.state.in_(OPEN))))
-    work_calendar = due.calendar()
+        questions = list(
+            db.session.scalars(
+                sa.select(Question)
+                .where(Question.state.in_(OPEN))
+                .options(selectinload(Question.session))
+            )
+        )
+    ctx = due.context()
     moved = 0
     for question in questions:
         if question.state not in OPEN:
             continue
         before = question.due_on
-        deadline = due.compute(question, work_calendar)
+        deadline = due.compute(question, ctx)
         after = deadline.due.due_on if deadline else None
         if deadline is not None:
             question.deadline_rule = deadline.rule
@@ -210,7 +214,7 @@ def mark_overdue(*, today: date | None = None) -> int:
     Pages compute "overdue" themselves on every read; this only leaves the step on the
     timeline (and, later, the notification), however often it runs.
     """
-    today = today or _today()
+    today = today or local_today()
     effective = sa.func.coalesce(Question.extended_to, Question.due_on)
     late = list(
         db.session.scalars(
@@ -409,7 +413,7 @@ def _authors_for(content: CouncilContent, on: date, group: CouncillorGroup | Non
 
 
 def _apply_council_content(actor: User, question: Question, content: CouncilContent) -> None:
-    today = _today()
+    today = local_today()
     session = _session_for(content, today)
     on = session.held_on if content.form is Form.ORAL and session else content.received_on
     if on is None:  # _session_for refuses a question without its day; never here
@@ -740,7 +744,7 @@ def extend(actor: User, question: Question, *, to: date, reason: str) -> None:
         raise InvalidValue("to")
     question.extended_to = to
     question.extension_reason = words
-    if question.overdue_recorded_at is not None and to >= _today():
+    if question.overdue_recorded_at is not None and to >= local_today():
         question.overdue_recorded_at = None  # in time again: a later lateness is recorded anew
     data: dict[str, Any] = {"from": current.isoformat(), "to": to.isoformat()}
     _event(question, _E.EXTENDED, actor, note=words, **data)
@@ -825,7 +829,7 @@ def lapse_term(actor: User | None, term_id: int) -> int:
     term = db.session.get(Term, term_id)
     if term is None:
         raise InvalidChoice("term")
-    if term.ends_on is None or term.ends_on >= _today():
+    if term.ends_on is None or term.ends_on >= local_today():
         raise InvalidValue("term")  # only a term that has ended
     within = sa.and_(Question.starts_on >= term.starts_on, Question.starts_on <= term.ends_on)
     open_ones = list(

@@ -6,9 +6,10 @@ message of its own for each kind, not a name put into a sentence.
 
 from __future__ import annotations
 
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.core.templating import local_date
 from app.sessions.models import CouncilSession, SessionKind
 
 
@@ -35,7 +36,7 @@ def session_title(session: CouncilSession) -> str:
 
 def posed_at(session: CouncilSession) -> str:
     """The sentence that starts a deadline: "Posed at the 16th regular session on …"."""
-    number, day = ordinal(session.number), format_date(session.held_on, "long")
+    number, day = ordinal(session.number), local_date(session.held_on, "long")
     if session.kind is SessionKind.EXTRAORDINARY:
         return _(
             "Posed at the %(number)s extraordinary session on %(date)s.", number=number, date=day
@@ -49,7 +50,7 @@ def posed_at(session: CouncilSession) -> str:
 
 def at_session(session: CouncilSession) -> str:
     """A short phrase for cards and links: "at the 16th regular session (20 April 2016)"."""
-    number, day = ordinal(session.number), format_date(session.held_on, "long")
+    number, day = ordinal(session.number), local_date(session.held_on, "long")
     if session.kind is SessionKind.EXTRAORDINARY:
         return _("at the %(number)s extraordinary session (%(date)s)", number=number, date=day)
     if session.kind is SessionKind.CORRESPONDENCE:

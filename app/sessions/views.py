@@ -1,0 +1,147 @@
+"""Sessions of the council: the list, a session's page, and the council office's record."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.auth.current import login_required, signed_in_account
+from app.core import pagecache
+from app.core.time import next_midnight
+from app.core.time import today as local_today
+from app.extensions import db
+from app.questions import permissions
+from app.questions import queries as question_queries
+from app.sessions import bp, services
+from app.sessions.forms import SessionForm
+from app.sessions.models import CouncilSession, SessionKind
+
+
+@bp.get("/")
+@pagecache.cached(lambda: ("sessions", "questions"))
+def index() -> ResponseReturnValue:
+    return render_template(
+        "sessions/list.html", sessions=question_queries.sessions(), today=local_today()
+    )
+
+
+def _previous_regular(session: CouncilSession) -> date | None:
+    """The day of the regular session before this one (replies "presented" since then)."""
+    found: date | None = db.session.scalar(
+        sa.select(sa.func.max(CouncilSession.held_on)).where(
+            CouncilSession.body_id == session.body_id,
+            CouncilSession.kind == SessionKind.REGULAR,
+            CouncilSession.held_on < session.held_on,
+        )
+    )
+    return found
+
+
+@bp.get("/<id:session_id>")
+@pagecache.cached(lambda session_id: (f"session:{session_id}", "sessions", "questions"))
+def detail(session_id: int) -> ResponseReturnValue:
+    session = db.get_or_404(CouncilSession, session_id)
+    today = local_today()
+    previous = _previous_regular(session)
+    # Answers given between the previous regular session and this one are presented at it.
+    presented = (
+        question_queries.answered_in(previous, session.held_on)
+        if session.kind is SessionKind.REGULAR and previous is not None
+        else []
+    )
+    pagecache.expires_by(next_midnight())  # the cards say "overdue" by the day
+    return render_template(
+        "sessions/detail.html",
+        session=session,
+        posed=question_queries.at_session(session.id),
+        presented=presented,
+        previous=previous,
+        today=today,
+    )
+
+
+def _form_page(
+    form: SessionForm, session: CouncilSession | None, status: int
+) -> ResponseReturnValue:
+    return render_template("sessions/form.html", form=form, session=session), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    if not permissions.can_manage_sessions(signed_in_account()):
+        abort(403)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            session = services.create(signed_in_account(), form.content())
+        except services.InvalidValue as error:
+            db.session.rollback()
+            _error(form, error.field)
+        except services.Duplicate:
+            db.session.rollback()
+            form.number.errors = [
+                _("A session of this kind with this number already exists in the term.")
+            ]
+        else:
+            db.session.commit()
+            flash(_("The session is recorded."), "success")
+            return redirect(url_for("sessions.detail", session_id=session.id))
+    return _form_page(form, None, 422 if form.errors else 200)
+
+
+_MESSAGES = {
+    "body": _l("Choose the body."),
+    "term": _l("Choose a term of this body."),
+    "held_on": _l("The date must fall within the term."),
+    "number": _l("Give a number from 1 to 9999."),
+    "agenda": _l("At most 60 items of at most 300 characters."),
+}
+
+
+def _error(form: SessionForm, field: str) -> None:
+    target = getattr(form, field, None)
+    if target is None:
+        abort(400)
+    target.errors = [*target.errors, str(_MESSAGES[field])]
+
+
+class _SessionData:
+    def __init__(self, session: CouncilSession) -> None:
+        self.body = str(session.body_id)
+        self.term = str(session.term_id)
+        self.kind = session.kind.value
+        self.number = session.number
+        self.held_on = session.held_on
+        self.note = session.note or ""
+        self.agenda = "\n".join(item.title for item in session.agenda)
+
+
+@bp.route("/<id:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int) -> ResponseReturnValue:
+    session = db.get_or_404(CouncilSession, session_id)
+    if not permissions.can_manage_sessions(signed_in_account()):
+        abort(403)
+    form = SessionForm(obj=None if request.method == "POST" else _SessionData(session))
+    if form.validate_on_submit():
+        try:
+            services.update(signed_in_account(), session, form.content())
+        except services.InvalidValue as error:
+            db.session.rollback()
+            _error(form, error.field)
+        except services.Duplicate:
+            db.session.rollback()
+            form.number.errors = [
+                _("A session of this kind with this number already exists in the term.")
+            ]
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("sessions.detail", session_id=session.id))
+    return _form_page(form, session, 422 if form.errors else 200)
