@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from app.councillors import views as _councillors  # noqa: F401
     from app.moderation import views as _moderation  # noqa: F401
     from app.questions import views as _questions  # noqa: F401
+    from app.search import views as _search  # noqa: F401
     from app.sessions import views as _sessions  # noqa: F401
 
     auth.init_app(app)

@@ -12,6 +12,7 @@ from app.auth import demo as auth_demo
 from app.council.demo import seed_council
 from app.initiatives.demo import seed_initiatives
 from app.pages.demo import seed_feedback
+from app.questions.demo import seed_questions
 from app.reference.seed import seed_reference_data
 
 #: Seeders in the order they must run; each returns how many rows it added.
@@ -21,6 +22,7 @@ SEEDERS: list[Callable[[], int]] = [
     auth_demo.seed_personas,
     seed_reference_data,
     seed_initiatives,
+    seed_questions,
     seed_feedback,
 ]
 

@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from app.core import pagecache
 from app.core.time import next_midnight
 from app.core.time import today as local_today
-from app.councillors import bp
 from app.council.models import Person
+from app.councillors import bp
 from app.extensions import db
 from app.questions import queries as question_queries
 
@@ -21,9 +21,7 @@ def index() -> ResponseReturnValue:
     people = question_queries.councillors()
     current = [p for p in people if p.mandate_on(today)]
     former = [p for p in people if not p.mandate_on(today)]
-    return render_template(
-        "council/list.html", current=current, former=former, today=today
-    )
+    return render_template("council/list.html", current=current, former=former, today=today)
 
 
 @bp.get("/<id:person_id>")

@@ -28,6 +28,7 @@ from app.initiatives.models import (
 )
 from app.org.models import OrgUnit
 from app.reference.models import LocalCommunity, RejectionReason, Topic
+from app.reference.seed import slugify
 
 _S = InitiativeState
 SUBSTANTIAL = "http://eidas.europa.eu/LoA/substantial"
@@ -273,7 +274,7 @@ def _build(
         body=demo.body,
         body_html=render_markdown(demo.body),
         topic=topics[demo.topic],
-        community=communities.get(demo.community) if demo.community else None,
+        community=communities.get(slugify(demo.community)) if demo.community else None,
         location=demo.location,
         author_id=author_id,
         state=demo.state,

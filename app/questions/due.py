@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import has_request_context
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -143,7 +144,8 @@ def calendar(language: str | None = None) -> Calendar:
 
 
 def _holiday_language(language: str | None) -> str:
-    chosen = language or str(get_locale() or "sl")
+    # Outside a request (the command line, cron) holidays are named in Slovenian.
+    chosen = language or (str(get_locale() or "sl") if has_request_context() else "sl")
     return "en_US" if chosen.startswith("en") else "sl"
 
 

@@ -354,6 +354,8 @@ class QuestionSupport(Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    question: Mapped[Question] = relationship()
+
 
 class QuestionEventKind(enum.StrEnum):
     SUBMITTED = "submitted"

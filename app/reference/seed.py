@@ -37,8 +37,8 @@ TOPICS = [
 REASONS = [
     (
         "duplicate",
-        "Enaka pobuda je že objavljena.",
-        "The same initiative has already been published.",
+        "Enaka pobuda ali enako vprašanje je že objavljeno.",
+        "The same initiative or question has already been published.",
     ),
     (
         "competence",
@@ -57,8 +57,8 @@ REASONS = [
     ),
     (
         "unclear",
-        "Iz besedila ni jasno, kaj se predlaga.",
-        "The text does not make clear what is proposed.",
+        "Iz besedila ni jasno, kaj se predlaga ali sprašuje.",
+        "The text does not make clear what is proposed or asked.",
     ),
     (
         "promotion",

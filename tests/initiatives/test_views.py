@@ -169,7 +169,7 @@ class TestDetail:
             reason_id = db.session.scalar(sa.select(RejectionReason.id).filter_by(slug="duplicate"))
         item = make_initiative(_S.REJECTED, rejection_reason_id=reason_id)
         page = client.get(f"/initiatives/{item}").get_data(as_text=True)
-        assert "Enaka pobuda je že objavljena." in page
+        assert "Enaka pobuda ali enako vprašanje je že objavljeno." in page
         assert "osvetljen" not in page
 
 
