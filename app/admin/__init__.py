@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import reference_views, views  # noqa: E402, F401  (registers the routes)
+from app.admin import deadline_views, reference_views, views  # noqa: E402, F401  (registers the routes)
