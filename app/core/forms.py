@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField as _IntegerField
@@ -33,7 +33,9 @@ class _Translations:
         return gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        # Not flask_babel.ngettext: it fills in %(num)s at once, and WTForms' own plural
+        # messages carry a %(value)s that WTForms fills in afterwards (a KeyError here).
+        return str(get_translations().ungettext(singular, plural, n))
 
 
 class Form(FlaskForm):
@@ -118,3 +120,14 @@ WTFORMS_MESSAGES = (
     _l("Number must be at most %(max)s."),
     _l("Number must be between %(min)s and %(max)s."),
 )
+
+
+def _plural_wtforms_messages(n: int) -> tuple[str, ...]:
+    """WTForms' plural messages, for ``translate extract`` only (never called)."""
+    return (
+        ngettext(
+            "'%(value)s' is not a valid choice for this field.",
+            "'%(value)s' are not valid choices for this field.",
+            n,
+        ),
+    )

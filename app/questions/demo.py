@@ -343,7 +343,11 @@ def _user(pseudonym: str, fallback: int) -> int:
 def seed_questions() -> int:
     """Every demo question that is missing (by title), with its timeline and supports."""
     have = set(db.session.scalars(sa.select(Question.title)))
-    todo = [demo for demo in DEMOS if demo.title not in have]
+    # Residents' first: a councillor's question may take one of them up.
+    todo = sorted(
+        (demo for demo in DEMOS if demo.title not in have),
+        key=lambda demo: demo.origin is not Origin.RESIDENT,
+    )
     if not todo:
         return 0
     residents = _synthetic_residents()

@@ -320,7 +320,7 @@ def publish(actor: User, question: Question, *, seen: str, unit_id: int | None =
     _check_moderation(actor, question, seen)
     if unit_id is not None:
         question.responsible_unit = _get_active(OrgUnit, unit_id, "unit")
-    question.state = _Q.ASSIGNED if question.responsible_unit_id else _Q.POSED
+    question.state = _Q.ASSIGNED if question.responsible_unit is not None else _Q.POSED
     question.published_at = utcnow()
     _apply_deadline(question)
     _event(question, _E.PUBLISHED, actor, due=_iso(question.due_on))
@@ -470,7 +470,7 @@ def _apply_council_content(actor: User, question: Question, content: CouncilCont
     )
     _set_authors(question, authors)
     _set_addressees(question, units)
-    if question.responsible_unit_id is None and len(units) == 1:
+    if question.responsible_unit is None and len(units) == 1:
         # Addressed to one unit: that unit answers, unless the office assigns another.
         question.responsible_unit = units[0]
     question.updated_at = utcnow()
@@ -518,7 +518,7 @@ def record(
         published_at=now,
     )
     _apply_council_content(actor, question, content)
-    if question.responsible_unit_id is not None and question.state is _Q.POSED:
+    if question.responsible_unit is not None and question.state is _Q.POSED:
         question.state = _Q.ASSIGNED
     if adopts is not None:
         _adopt(actor, question, adopts)
