@@ -8,9 +8,7 @@ from flask.typing import ResponseReturnValue
 from app.core import pagecache
 from app.core.time import next_midnight
 from app.core.time import today as local_today
-from app.council.models import Person
 from app.councillors import bp
-from app.extensions import db
 from app.questions import queries as question_queries
 
 
@@ -27,7 +25,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/<id:person_id>")
 @pagecache.cached(lambda person_id: ("council", f"councillor:{person_id}", "questions"))
 def detail(person_id: int) -> ResponseReturnValue:
-    person = db.session.get(Person, person_id)
+    person = question_queries.councillor(person_id)
     if person is None or not person.mandates:
         abort(404)  # a person record with no seat is not a councillor's public page
     today = local_today()

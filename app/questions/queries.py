@@ -28,6 +28,7 @@ from app.questions.models import (
     Kind,
     Origin,
     Question,
+    QuestionAddressee,
     QuestionAuthor,
     QuestionState,
 )
@@ -340,6 +341,34 @@ def list_page(filters: Filters, today: date, page_size: int | None = None) -> Pa
     )
 
 
+def page_options() -> tuple[Any, ...]:
+    """What a question's page shows, loaded with it: four queries whatever it holds."""
+    return (
+        joinedload(Question.topic),
+        joinedload(Question.community),
+        joinedload(Question.session),
+        joinedload(Question.responsible_unit),
+        joinedload(Question.answered_by_unit),
+        joinedload(Question.group),
+        joinedload(Question.author),
+        joinedload(Question.rejection_reason),
+        joinedload(Question.deadline_rule),
+        joinedload(Question.follow_up_of),
+        joinedload(Question.merged_into),
+        joinedload(Question.adopts_question),
+        joinedload(Question.adopts_initiative),
+        selectinload(Question.authors).joinedload(QuestionAuthor.person),
+        selectinload(Question.addressees).joinedload(QuestionAddressee.unit),
+        selectinload(Question.events),
+    )
+
+
+def for_page(question_id: int) -> Question | None:
+    return db.session.scalar(
+        sa.select(Question).where(Question.id == question_id).options(*page_options())
+    )
+
+
 def moderation_queue() -> list[Question]:
     return list(
         db.session.scalars(
@@ -436,6 +465,18 @@ def record_of(questions: list[Question], today: date) -> Record:
 def _local_day(question: Question) -> date:
     answered = question.answered_at or utcnow()  # only asked of answered questions
     return to_local(answered).date()
+
+
+def councillor(person_id: int) -> Person | None:
+    """A person with their seats (term, body, group), in one query and one more."""
+    return db.session.scalar(
+        sa.select(Person)
+        .where(Person.id == person_id)
+        .options(
+            selectinload(Person.mandates).joinedload(CouncilMandate.term).joinedload(Term.body),
+            selectinload(Person.mandates).joinedload(CouncilMandate.group),
+        )
+    )
 
 
 def councillors() -> list[Person]:

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import permissions as auth
@@ -604,7 +604,15 @@ def adopted_by(item: Question | Initiative) -> Question | None:
     column = (
         Question.adopts_question_id if isinstance(item, Question) else Question.adopts_initiative_id
     )
-    return db.session.scalar(sa.select(Question).where(column == item.id))
+    return db.session.scalar(
+        sa.select(Question)
+        .where(column == item.id)
+        .options(
+            joinedload(Question.session),
+            joinedload(Question.group),
+            selectinload(Question.authors).joinedload(QuestionAuthor.person),
+        )
+    )
 
 
 # --- support ----------------------------------------------------------------------------------
@@ -615,7 +623,7 @@ def _pages_of(question: Question) -> dict[str, Any]:
 
 
 def support(actor: User, question: Question) -> int:
-    """ "I want this answered too": one per person, exact under any concurrency."""
+    """Add the actor's "I want this answered too": one per person, exact under any concurrency."""
     if not permissions.can_support(actor, question):
         raise NotAllowed
     pages = _pages_of(question)

@@ -59,8 +59,8 @@ from app.sessions.labels import at_session, session_title
 
 def _load(question_id: int) -> Question:
     """The question, or 404 — also for one the visitor may not see (nothing is revealed)."""
-    question = db.get_or_404(Question, question_id)
-    if not permissions.can_view(current_account(), question):
+    question = queries.for_page(question_id)
+    if question is None or not permissions.can_view(current_account(), question):
         abort(404)
     return question
 
@@ -422,7 +422,8 @@ def _detail(question: Question, status: int = 200, **forms: Any) -> ResponseRetu
         explanation=due.explain(question, deadline) if deadline else [],
         adopted=adopted,
         answered_on_time=_answered_on_time(question),
-        supported=services.has_supported(me, question),
+        # Only a resident's question is supported: a councillor's need not ask.
+        supported=question.origin is Origin.RESIDENT and services.has_supported(me, question),
         events=list(question.events),
         event_kinds=QuestionEventKind,
         can_adopt=permissions.can_adopt_question(me, question) and adopted is None,

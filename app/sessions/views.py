@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.current import login_required, signed_in_account
 from app.core import pagecache
@@ -45,7 +46,15 @@ def _previous_regular(session: CouncilSession) -> date | None:
 @bp.get("/<id:session_id>")
 @pagecache.cached(lambda session_id: (f"session:{session_id}", "sessions", "questions"))
 def detail(session_id: int) -> ResponseReturnValue:
-    session = db.get_or_404(CouncilSession, session_id)
+    session = db.first_or_404(
+        sa.select(CouncilSession)
+        .where(CouncilSession.id == session_id)
+        .options(
+            joinedload(CouncilSession.body),
+            joinedload(CouncilSession.term),
+            selectinload(CouncilSession.agenda),
+        )
+    )
     today = local_today()
     previous = _previous_regular(session)
     # Answers given between the previous regular session and this one are presented at it.
