@@ -82,6 +82,13 @@ STATE_LABELS = {
 ORIGIN_LABELS = {Origin.RESIDENT: _l("Resident"), Origin.COUNCILLOR: _l("Councillor")}
 KIND_LABELS = {Kind.QUESTION: _l("Question"), Kind.INITIATIVE: _l("Initiative")}
 FORM_LABELS = {Form.ORAL: _l("Posed orally at a session"), Form.WRITTEN: _l("In writing")}
+#: What a question is called by who asks it and what it is (svetniško vprašanje …).
+KIND_NAMES = {
+    (Origin.RESIDENT, Kind.QUESTION): _l("Resident's question"),
+    (Origin.RESIDENT, Kind.INITIATIVE): _l("Resident's initiative"),
+    (Origin.COUNCILLOR, Kind.QUESTION): _l("Councillor's question"),
+    (Origin.COUNCILLOR, Kind.INITIATIVE): _l("Councillor's initiative"),
+}
 
 _Q = QuestionState
 #: The municipality still owes an answer: the deadline runs (interim and partial answers

@@ -46,6 +46,7 @@ from app.questions.forms import (
 from app.questions.models import (
     FORM_LABELS,
     KIND_LABELS,
+    KIND_NAMES,
     ORIGIN_LABELS,
     STATE_LABELS,
     Origin,
@@ -100,6 +101,7 @@ def _helpers() -> dict[str, Any]:
         "question_kind_labels": KIND_LABELS,
         "question_origin_labels": ORIGIN_LABELS,
         "question_form_labels": FORM_LABELS,
+        "question_kind_names": KIND_NAMES,
         "question_overdue": is_overdue,
         "question_days_overdue": days_overdue,
         "question_authors": authors_line,

@@ -56,9 +56,15 @@ class SessionForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bodies = db.session.scalars(sa.select(CouncilBody).order_by(CouncilBody.id))
-        self.body.choices = [SelectChoice(str(body.id), body.name) for body in bodies]
+        self.body.choices = [
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(str(body.id), body.name) for body in bodies),
+        ]
         terms = db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc()))
-        self.term.choices = [SelectChoice(str(term.id), term.label) for term in terms]
+        self.term.choices = [
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(str(term.id), term.label) for term in terms),
+        ]
 
     def validate_agenda(self, field: TextAreaField) -> None:
         lines = [line for line in (field.data or "").splitlines() if line.strip()]

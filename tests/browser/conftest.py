@@ -73,6 +73,7 @@ PERSONA_FOR_ROLE = {
     "official": "maja",
     "moderator": "nina",
     "councillor": "petra",
+    "council_office": "jure",
     "newcomer": "eva",  # no account yet: lands on the first-sign-in form
     "non_resident": "tomaz",  # an official who lives in Ljubljana: may not take part
 }

@@ -57,6 +57,7 @@ NOT_PAGES = frozenset(
         "health.healthz",  # JSON for the load balancer's health check
         "initiatives.export",  # the filtered list of initiatives as CSV
         "initiatives.moderation",  # the queue's old address: a redirect to moderation.index
+        "questions.export",  # the filtered list of questions as CSV
         "initiatives.attachment",  # an attached picture or PDF document, as the file itself
         "account.download",  # "my data" as a JSON download
     }
@@ -194,6 +195,161 @@ PAGES: list[Page] = [
         as_role="administrator",
         submit=Submit("/initiatives/5/progress"),
     ),
+    # Questions (demo data: 1 a resident's, taken up by councillor question 16; 2 Ana's,
+    # assigned; 5 Ana's, waiting for moderation; 6 not published; 8 the sample letter's
+    # question of the 16th regular session; 11 in preparation; 13 overdue, unassigned;
+    # 14 answered in the interim, extended)
+    Page("questions", "/questions/"),
+    Page("questions-filtered", "/questions/?origin=councillor&state=overdue&sort=due"),
+    Page("questions-search", "/questions/?q=gradbi%C5%A1%C4%8De"),
+    Page("questions-bad-filter", "/questions/?origin=nonsense", status=400),
+    Page("question-sample", "/questions/8"),
+    Page("question-sample-slug", "/questions/8-projekti-e-demokracija-e-uprava"),
+    Page("question-adopted", "/questions/1"),
+    Page("question-rejected", "/questions/6"),
+    Page("question-overdue", "/questions/13"),
+    Page("question-interim", "/questions/14"),
+    Page("question-initiative", "/questions/11"),
+    Page("question-supporter", "/questions/2", as_role="supporter"),
+    Page("question-submitted-author", "/questions/5", as_role="resident"),
+    Page("question-new", "/questions/new", as_role="resident"),
+    Page(
+        "question-new-errors",
+        "/questions/new",
+        status=422,
+        as_role="resident",
+        submit=Submit("/questions/new"),
+    ),
+    Page("question-edit", "/questions/5/edit", as_role="resident"),
+    Page(
+        "question-edit-errors",
+        "/questions/5/edit",
+        status=422,
+        as_role="resident",
+        submit=Submit("/questions/5/edit", fill=(("[name=title]", ""),)),
+    ),
+    Page("question-withdraw", "/questions/5/withdraw", as_role="resident"),
+    Page("questions-mine", "/questions/mine", as_role="resident"),
+    Page("question-moderate", "/questions/5", as_role="moderator"),
+    Page(
+        "question-reject-errors",
+        "/questions/5",
+        status=422,
+        as_role="moderator",
+        submit=Submit("/questions/5/reject"),  # no reason chosen
+    ),
+    Page("question-official", "/questions/13", as_role="official"),
+    Page(
+        "question-answer-errors",
+        "/questions/13",
+        status=422,
+        as_role="official",
+        submit=Submit("/questions/13/answer"),  # no text
+    ),
+    Page(
+        "question-extend-errors",
+        "/questions/13",
+        status=422,
+        as_role="official",
+        submit=Submit("/questions/13/extend"),  # no date, no reason
+    ),
+    Page(
+        "question-unit-errors",
+        "/questions/13",
+        status=422,
+        as_role="official",
+        submit=Submit("/questions/13/unit"),  # no unit chosen
+    ),
+    Page(
+        "question-stage-errors",
+        "/questions/13",
+        status=422,
+        as_role="official",
+        submit=Submit("/questions/13/stage"),  # no stage chosen
+    ),
+    Page("question-forward", "/questions/2", as_role="administrator"),
+    Page(
+        "question-forward-errors",
+        "/questions/2",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/questions/2/forward"),  # no unit, no reason
+    ),
+    Page("question-council-office", "/questions/13", as_role="council_office"),
+    Page(
+        "question-merge-errors",
+        "/questions/13",
+        status=422,
+        as_role="council_office",
+        submit=Submit("/questions/13/merge"),  # no question number
+    ),
+    Page(
+        "question-register-errors",
+        "/questions/13",
+        status=422,
+        as_role="council_office",
+        submit=Submit("/questions/13/register", fill=(("[name=register-case_number]", "32"),)),
+    ),
+    Page("question-record-edit", "/questions/13/edit", as_role="council_office"),
+    Page("question-record", "/questions/record", as_role="councillor"),
+    Page(
+        "question-record-errors",
+        "/questions/record",
+        status=422,
+        as_role="councillor",
+        submit=Submit("/questions/record"),  # no session, subject or text
+    ),
+    Page("question-adopt", "/questions/record?adopt_question=2", as_role="councillor"),
+    Page("question-adoptable", "/questions/2", as_role="councillor"),
+    # The council: sessions 2 and 3 are the 16th and 17th regular sessions of 2016
+    Page("sessions", "/sessions/"),
+    Page("session-16", "/sessions/2"),
+    Page("session-17", "/sessions/3"),
+    Page("session-new", "/sessions/new", as_role="council_office"),
+    Page(
+        "session-new-errors",
+        "/sessions/new",
+        status=422,
+        as_role="council_office",
+        submit=Submit("/sessions/new", fill=(("[name=number]", "0"),)),
+    ),
+    Page("session-edit", "/sessions/2/edit", as_role="council_office"),
+    Page(
+        "session-edit-errors",
+        "/sessions/2/edit",
+        status=422,
+        as_role="council_office",
+        submit=Submit("/sessions/2/edit", fill=(("[name=number]", "abc"),)),
+    ),
+    Page("councillors", "/councillors/"),
+    Page("councillor", "/councillors/1"),
+    Page("search", "/search"),
+    Page("search-results", "/search?q=igri%C5%A1%C4%8De"),
+    Page("search-nothing", "/search?q=zzzzqqq"),
+    Page("admin-deadlines", "/admin/deadlines", as_role="administrator"),
+    Page(
+        "admin-deadlines-errors",
+        "/admin/deadlines",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/admin/deadlines"),  # no name, no days
+    ),
+    Page(
+        "admin-work-free-day-errors",
+        "/admin/deadlines",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/admin/work-free-days"),
+    ),
+    Page("admin-deadline-rule", "/admin/deadlines/1", as_role="administrator"),
+    Page(
+        "admin-deadline-rule-errors",
+        "/admin/deadlines/1",
+        status=422,
+        as_role="administrator",
+        submit=Submit("/admin/deadlines/1", fill=(("[name=amount]", "-1"),)),
+    ),
+    Page("forbidden-deadlines", "/admin/deadlines", status=403, as_role="council_office"),
     # Administration (account 1 is the first demo persona's)
     Page("admin-users", "/admin/users", as_role="administrator"),
     Page("admin-users-search", "/admin/users?q=nobody&role=moderator", as_role="administrator"),

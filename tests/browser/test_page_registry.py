@@ -34,6 +34,12 @@ NOT_FORM_PAGES = frozenset(
         "initiatives.withdraw",  # the confirmation's button; its GET page is registered
         "initiatives.delete",  # the confirmation's button; its GET page is registered
         "initiatives.remove_attachment",  # a button per attachment; redirects back
+        "questions.publish",  # a button; redirects (also when the text changed meanwhile)
+        "questions.support",  # a button; redirects to the question
+        "questions.unsupport",  # a button; redirects to the question
+        "questions.withdraw",  # the confirmation's button; its GET page is registered
+        "admin.confirm_rule",  # a button per rule; redirects back to the rules
+        "admin.remove_day",  # a button per added day; redirects back to the rules
     }
 )
 
