@@ -47,6 +47,9 @@ def extract(directory: str | None) -> None:
         "_l",
         "-k",
         "lazy_gettext",
+        # Context first, then the message, as pgettext (a word shared with another meaning).
+        "-k",
+        "lazy_pgettext:1c,2",
         "--no-location",
         "--sort-output",
         # Babel skips folders starting with "_" by default; our macros live in _macros/.

@@ -214,21 +214,27 @@ class CouncilQuestionForm(Form):
     def validate_case_number(self, field: StringField) -> None:
         _check_case_number(field)
 
-    def validate_received_on(self, field: DateField) -> None:
-        if self.form.data == QuestionForm_.WRITTEN.value and field.data is None:
-            raise ValidationError(_l("Give the day the written question was received."))
-
-    def validate_session(self, field: SelectField) -> None:
-        if self.form.data == QuestionForm_.ORAL.value and not field.data:
-            raise ValidationError(_l("Choose the session at which it was posed."))
-
-    def validate_authors(self, field: SelectMultipleField) -> None:
-        if not field.data and not self.group.data:
-            raise ValidationError(_l("Choose at least one councillor, or the group."))
-
-    def validate_units(self, field: SelectMultipleField) -> None:
-        if not field.data and not self.to_mayor.data:
-            raise ValidationError(_l("Address it to the mayor or to at least one unit."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        # What depends on other fields is checked after each field's own checks: a field left
+        # empty (Optional) stops its own chain, so these cannot be its validators.
+        valid = super().validate(extra_validators)
+        written = self.form.data == QuestionForm_.WRITTEN.value
+        no_day = self.received_on.data is None and not self.received_on.errors
+        checks = (
+            (self.received_on, written and no_day,
+             _l("Give the day the written question was received.")),
+            (self.session, not written and not self.session.data,
+             _l("Choose the session at which it was posed.")),
+            (self.authors, not self.authors.data and not self.group.data,
+             _l("Choose at least one councillor, or the group.")),
+            (self.units, not self.units.data and not self.to_mayor.data,
+             _l("Address it to the mayor or to at least one unit.")),
+        )  # fmt: skip
+        for field, wrong, message in checks:
+            if wrong:
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
 
     def validate_follow_up_of(self, field: IntegerField) -> None:
         if field.data is not None and not 0 < field.data < 2**31:
@@ -257,7 +263,7 @@ class CouncilQuestionForm(Form):
 
 
 ANSWER_LABELS = {
-    AnswerKind.FULL: _l("The answer"),
+    AnswerKind.FULL: _l("A full answer"),
     AnswerKind.PARTIAL: _l("A partial answer (the question stays open)"),
     AnswerKind.INTERIM: _l("An interim answer: what is being done, and when the answer comes"),
 }

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -63,18 +64,20 @@ class QuestionState(enum.StrEnum):
     LAPSED = "lapsed"  # the term ended before an answer (councillor questions)
 
 
+# "Answered", "Withdrawn" and "Not published" are also initiatives' states: in Slovenian an
+# initiative (pobuda) takes the feminine, a question (vprašanje) the neuter, hence a context.
 STATE_LABELS = {
     QuestionState.SUBMITTED: _l("Waiting for moderation"),
-    QuestionState.REJECTED: _l("Not published"),
+    QuestionState.REJECTED: lazy_pgettext("question", "Not published"),
     QuestionState.POSED: _l("Posed"),
     QuestionState.REGISTERED: _l("Registered"),
     QuestionState.ASSIGNED: _l("Assigned"),
     QuestionState.IN_PREPARATION: _l("Answer in preparation"),
     QuestionState.AWAITING_SIGNATURE: _l("Answer awaiting signature"),
-    QuestionState.ANSWERED: _l("Answered"),
+    QuestionState.ANSWERED: lazy_pgettext("question", "Answered"),
     QuestionState.INTERIM_ANSWERED: _l("Interim answer given"),
     QuestionState.PARTIALLY_ANSWERED: _l("Partially answered"),
-    QuestionState.WITHDRAWN: _l("Withdrawn"),
+    QuestionState.WITHDRAWN: lazy_pgettext("question", "Withdrawn"),
     QuestionState.MERGED: _l("Merged with another question"),
     QuestionState.LAPSED: _l("Lapsed at the end of the term"),
 }

@@ -60,19 +60,30 @@ def can_ask(user: User | None) -> bool:
 
 
 def can_record(user: User | None) -> bool:
-    """Enter a councillor's question: the council office, or a councillor (as an author)."""
-    return auth.is_council_office(user) or bool(auth.councillor_person_ids(user))
+    """Enter a councillor's question: the council office, a councillor (as an author), or an
+    administrator."""
+    return (
+        auth.is_council_office(user)
+        or auth.is_administrator(user)
+        or bool(auth.councillor_person_ids(user))
+    )
 
 
 def can_edit(user: User | None, question: Question) -> bool:
     if question.origin is Origin.RESIDENT:
         if is_resident_author(user, question) and question.state is _Q.SUBMITTED:
             return can_ask(user)
-        return auth.is_moderator(user) and question.state in (_Q.SUBMITTED, _Q.POSED)
+        # Moderators correct it (audited, shown) until it is answered, as initiatives.
+        return auth.is_moderator(user) and (question.state is _Q.SUBMITTED or question.is_open)
     if auth.is_council_office(user):
         return question.state in OPEN
-    # A councillor edits their own until the administration has registered it.
-    return is_councillor_author(user, question) and question.state is _Q.POSED
+    # A councillor corrects their own until the administration has registered it (a question
+    # addressed to one unit is assigned to it at once; its record is still the councillor's).
+    return (
+        is_councillor_author(user, question)
+        and question.state in (_Q.POSED, _Q.ASSIGNED)
+        and question.case_number is None
+    )
 
 
 def can_moderate(user: User | None, question: Question) -> bool:
@@ -132,9 +143,10 @@ def could_assign(user: User | None, question: Question) -> bool:
 
 
 def can_assign(user: User | None, question: Question) -> bool:
-    """Choose the unit that answers: moderation or the council office while nobody has it,
-    and the officials who answer for it (who may also forward it: ``can_forward``)."""
-    if question.state not in OPEN:
+    """Choose the unit that answers while none has it: moderation or the council office, or
+    an official. Once a unit has it, it moves only by forwarding, with a public note
+    (``can_forward``)."""
+    if question.state not in OPEN or question.responsible_unit_id is not None:
         return False
     return could_assign(user, question)
 
@@ -154,9 +166,16 @@ def _keeps_the_record(user: User | None, question: Question) -> bool:
     return auth.is_moderator(user)
 
 
+def _council_office_of(user: User | None, question: Question) -> bool:
+    """The council office keeps the record of councillors' questions, not of residents'."""
+    return question.origin is Origin.COUNCILLOR and auth.is_council_office(user)
+
+
 def can_register(user: User | None, question: Question) -> bool:
     """Record the case number the administration registered it under."""
-    return question.state in OPEN and (answers_for(user, question) or auth.is_council_office(user))
+    return question.state in OPEN and (
+        answers_for(user, question) or _council_office_of(user, question)
+    )
 
 
 def can_set_stage(user: User | None, question: Question) -> bool:
@@ -173,7 +192,7 @@ def can_extend(user: User | None, question: Question) -> bool:
     return (
         question.state in OPEN
         and question.due_on is not None
-        and (answers_for(user, question) or auth.is_council_office(user))
+        and (answers_for(user, question) or _council_office_of(user, question))
     )
 
 

@@ -103,7 +103,9 @@ CASE_NUMBER = re.compile(r"(?P<cls>\d{3,4})-(?P<case>\d+)/(?P<year>\d{4})")
 def _lock(question: Question) -> None:
     """Reload the row under a lock (PostgreSQL) so two transitions cannot interleave."""
     try:
-        db.session.refresh(question, with_for_update=True)
+        # OF questions: a page loads the question with what it names outer-joined in, and
+        # the refresh repeats that load; PostgreSQL locks no row of a nullable outer side.
+        db.session.refresh(question, with_for_update={"of": Question})
     except sa.exc.InvalidRequestError:  # deleted while we waited
         raise Gone from None
 
@@ -324,6 +326,8 @@ def publish(actor: User, question: Question, *, seen: str, unit_id: int | None =
     question.published_at = utcnow()
     _apply_deadline(question)
     _event(question, _E.PUBLISHED, actor, due=_iso(question.due_on))
+    if question.responsible_unit is not None:
+        _event(question, _E.ASSIGNED, actor, unit=question.responsible_unit.code)
     _audit(actor, "question.publish", question, due=_iso(question.due_on))
     db.session.flush()
 
@@ -462,7 +466,7 @@ def _apply_council_content(actor: User, question: Question, content: CouncilCont
     question.received_on = content.received_on if content.form is Form.WRITTEN else None
     question.group = group
     question.to_mayor = content.to_mayor
-    question.case_number = content.case_number
+    question.case_number = parse_case_number(content.case_number)
     question.follow_up_of = follow_up
     question.topic = _get_active(Topic, content.topic_id, "topic", question.topic_id)
     question.community = _get_active(
@@ -512,13 +516,12 @@ def record(
         raise NotAllowed
     now = utcnow()
     question = Question(
-        origin=Origin.COUNCILLOR,
-        state=_Q.REGISTERED if content.case_number else _Q.POSED,
-        recorded_by_id=actor.id,
-        published_at=now,
+        origin=Origin.COUNCILLOR, state=_Q.POSED, recorded_by_id=actor.id, published_at=now
     )
     _apply_council_content(actor, question, content)
-    if question.responsible_unit is not None and question.state is _Q.POSED:
+    if question.case_number:
+        question.state = _Q.REGISTERED
+    elif question.responsible_unit is not None:
         question.state = _Q.ASSIGNED
     if adopts is not None:
         _adopt(actor, question, adopts)
@@ -678,8 +681,6 @@ def assign(actor: User, question: Question, *, unit_id: int) -> None:
     if not permissions.can_assign(actor, question):
         raise NotAllowed
     unit = _get_active(OrgUnit, unit_id, "unit")
-    if question.responsible_unit_id == unit.id:
-        return
     question.responsible_unit = unit
     if question.state in (_Q.POSED, _Q.REGISTERED):
         question.state = _Q.ASSIGNED
@@ -697,8 +698,10 @@ def forward(actor: User, question: Question, *, unit_id: int, note: str) -> None
     previous = question.responsible_unit
     if previous is not None and previous.id == unit.id:
         raise InvalidValue("unit")
-    question.responsible_unit = unit
     words = note.strip()
+    if not words:
+        raise InvalidValue("note")  # the public learns why it went elsewhere
+    question.responsible_unit = unit
     data: dict[str, Any] = {"from": previous.code if previous else None, "to": unit.code}
     _event(question, _E.FORWARDED, actor, note=words, **data)
     _audit(actor, "question.forward", question, **data)

@@ -388,10 +388,7 @@ def _page_tags(question_id: int, slug: str | None = None) -> tuple[str, ...]:
 
 _FORMS: dict[str, tuple[Callable[[Any, Question], bool], Callable[[Question], Any]]] = {
     "reject_form": (permissions.can_moderate, lambda q: RejectForm(prefix="reject")),
-    "unit_form": (
-        lambda user, q: permissions.can_assign(user, q) and q.responsible_unit_id is None,
-        lambda q: UnitForm(prefix="unit"),
-    ),
+    "unit_form": (permissions.can_assign, lambda q: UnitForm(prefix="unit")),
     "forward_form": (
         permissions.can_forward,
         lambda q: ForwardForm(prefix="forward", exclude=q.responsible_unit_id),

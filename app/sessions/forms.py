@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -69,7 +70,9 @@ class SessionForm(Form):
     def validate_agenda(self, field: TextAreaField) -> None:
         lines = [line for line in (field.data or "").splitlines() if line.strip()]
         if len(lines) > MAX_AGENDA_ITEMS:
-            raise ValidationError(_l("At most %(count)d items.", count=MAX_AGENDA_ITEMS))
+            raise ValidationError(
+                ngettext("At most %(num)d item.", "At most %(num)d items.", MAX_AGENDA_ITEMS)
+            )
         if any(len(" ".join(line.split())) > 300 for line in lines):
             raise ValidationError(_l("An item can have at most 300 characters."))
 

@@ -87,8 +87,9 @@ def _ids(app: Flask) -> dict[str, int]:
                 Question.title == "Kdo nadzoruje nočna dela na gradbišču na Zlatem polju?"
             )
         )
-    assert session and person and council and resident
-    return {"session": session, "person": person, "council": council, "resident": resident}
+    found = {"session": session, "person": person, "council": council, "resident": resident}
+    assert all(found.values()), found
+    return found  # type: ignore[return-value]
 
 
 #: Path -> statements for (anonymous, resident). A list: the total and the page (topic,

@@ -754,7 +754,8 @@ class TestDeadlineAdministration:
         with app.app_context():
             moved = db.session.get(Question, question)
             assert moved is not None
-            assert moved.due_on is not None and moved.due_on > due_on
+            assert moved.due_on is not None
+            assert moved.due_on > due_on
             assert any(e.kind is QuestionEventKind.DUE_RECOMPUTED for e in moved.events)
         twice = client.post(
             "/admin/work-free-days", data={"day-on": due_on.isoformat(), "day-name": "Dan MOK"}
