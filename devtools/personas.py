@@ -20,6 +20,17 @@ def main(glas_url: str, provider_url: str) -> None:
             f"  {persona['id']:<8} {name:<18} {persona['max_level']:<12} {persona['description']}"
         )
     print()
+    print("  Where to look:")
+    for path, what in (
+        ("/initiatives/", "residents' initiatives in every state"),
+        ("/questions/", "residents' and councillors' questions, some overdue"),
+        ("/questions/?state=overdue&sort=due", "the answers that are late"),
+        ("/sessions/", "council sessions; the 16th regular session of 20 April 2016"),
+        ("/councillors/", "councillors and how their questions were answered"),
+        ("/search?q=igrišče", "one search across both"),
+    ):
+        print(f"  {glas_url}{path:<36} {what}")
+    print()
 
 
 if __name__ == "__main__":
