@@ -41,6 +41,37 @@ class BadPage(Exception):
     """A page number or cursor in a URL that is not one Glas would write (a 400)."""
 
 
+def canonical_query(
+    pairs: list[tuple[str, str]], *, defaults: dict[str, str], sort_with_text: str, sort: str
+) -> list[tuple[str, str]] | None:
+    """The query of the one address of a list page, for the cache of pages; ``None``: a page
+    number the list does not write (its view answers 400).
+
+    A list's filter form sends every field, empty or at its default (``?q=&state=all&page=1``);
+    those say nothing, and ``page=02`` is page 2. What is left are the filters that matter.
+    ``defaults`` are the values that say nothing; the sort's default is ``sort_with_text`` with
+    a search text (``q``), else ``sort``.
+    """
+    given = dict(pairs)
+    text = " ".join(given.get("q", "").split())
+    silent = {**defaults, "sort": sort_with_text if text else sort}
+    canonical = []
+    for name, value in pairs:
+        if name == "page":
+            try:
+                number = parse_page_number(value)
+            except BadPage:
+                return None
+            value = str(number) if number > 1 else ""
+        elif name == "q":
+            value = text
+        elif silent.get(name) == value:
+            value = ""
+        if value:
+            canonical.append((name, value))
+    return canonical
+
+
 def parse_page_number(value: object, *, max_page: int = MAX_PAGE) -> int:
     """The page number from a query-string value: ``None`` or empty is page 1."""
     text = "1" if value in (None, "") else str(value)

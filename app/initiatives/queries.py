@@ -103,30 +103,13 @@ FREE_TEXT = ("q",)
 
 
 def canonical_query(pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
-    """The query of the one address of a list page, for the cache of pages; ``None``: a page
-    number this list does not write (the view answers 400).
-
-    The filter form sends every field, empty or at its default (``?q=&state=all&page=1``);
-    those say nothing, and ``page=02`` is page 2. What is left are the filters that matter.
-    """
-    given = dict(pairs)
-    text = " ".join(given.get("q", "").split())
-    default_sort = (Sort.RELEVANCE if text else Sort.NEWEST).value
-    canonical = []
-    for name, value in pairs:
-        if name == "page":
-            try:
-                number = pagination.parse_page_number(value)
-            except pagination.BadPage:
-                return None
-            value = str(number) if number > 1 else ""
-        elif name == "q":
-            value = text
-        elif (name, value) in (("state", StateFilter.ALL.value), ("sort", default_sort)):
-            value = ""
-        if value:
-            canonical.append((name, value))
-    return canonical
+    """The one address of a list page (``pagination.canonical_query``)."""
+    return pagination.canonical_query(
+        pairs,
+        defaults={"state": StateFilter.ALL.value},
+        sort_with_text=Sort.RELEVANCE.value,
+        sort=Sort.NEWEST.value,
+    )
 
 
 def _default_sort(filters: Filters) -> Sort:

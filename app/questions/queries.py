@@ -135,25 +135,13 @@ def _default_sort(filters: Filters) -> Sort:
 
 
 def canonical_query(pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
-    """The query of the one address of a list page (see the initiatives' list)."""
-    given = dict(pairs)
-    text = " ".join(given.get("q", "").split())
-    default_sort = (Sort.RELEVANCE if text else Sort.NEWEST).value
-    canonical = []
-    for name, value in pairs:
-        if name == "page":
-            try:
-                number = pagination.parse_page_number(value)
-            except pagination.BadPage:
-                return None
-            value = str(number) if number > 1 else ""
-        elif name == "q":
-            value = text
-        elif (name, value) in (("state", StateFilter.ALL.value), ("sort", default_sort)):
-            value = ""
-        if value:
-            canonical.append((name, value))
-    return canonical
+    """The one address of a list page (``pagination.canonical_query``)."""
+    return pagination.canonical_query(
+        pairs,
+        defaults={"state": StateFilter.ALL.value},
+        sort_with_text=Sort.RELEVANCE.value,
+        sort=Sort.NEWEST.value,
+    )
 
 
 def _enum_or_none(enum_class: type[enum.StrEnum], value: Any, field: str) -> Any:

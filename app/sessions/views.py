@@ -80,28 +80,37 @@ def _form_page(
     return render_template("sessions/form.html", form=form, session=session), status
 
 
+def _saved(form: SessionForm, session: CouncilSession | None) -> ResponseReturnValue | None:
+    """Save a valid form (a new session, or changes to ``session``); ``None``: show it again."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        if session is None:
+            session = services.create(signed_in_account(), form.content())
+        else:
+            services.update(signed_in_account(), session, form.content())
+    except services.InvalidValue as error:
+        db.session.rollback()
+        _error(form, error.field)
+        return None
+    except services.Duplicate:
+        db.session.rollback()
+        form.number.errors = [
+            _("A session of this kind with this number already exists in the term.")
+        ]
+        return None
+    db.session.commit()
+    flash(_("The session is saved."), "success")
+    return redirect(url_for("sessions.detail", session_id=session.id))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
     if not permissions.can_manage_sessions(signed_in_account()):
         abort(403)
     form = SessionForm()
-    if form.validate_on_submit():
-        try:
-            session = services.create(signed_in_account(), form.content())
-        except services.InvalidValue as error:
-            db.session.rollback()
-            _error(form, error.field)
-        except services.Duplicate:
-            db.session.rollback()
-            form.number.errors = [
-                _("A session of this kind with this number already exists in the term.")
-            ]
-        else:
-            db.session.commit()
-            flash(_("The session is recorded."), "success")
-            return redirect(url_for("sessions.detail", session_id=session.id))
-    return _form_page(form, None, 422 if form.errors else 200)
+    return _saved(form, None) or _form_page(form, None, 422 if form.errors else 200)
 
 
 _MESSAGES = {
@@ -138,19 +147,4 @@ def edit(session_id: int) -> ResponseReturnValue:
     if not permissions.can_manage_sessions(signed_in_account()):
         abort(403)
     form = SessionForm(obj=None if request.method == "POST" else _SessionData(session))
-    if form.validate_on_submit():
-        try:
-            services.update(signed_in_account(), session, form.content())
-        except services.InvalidValue as error:
-            db.session.rollback()
-            _error(form, error.field)
-        except services.Duplicate:
-            db.session.rollback()
-            form.number.errors = [
-                _("A session of this kind with this number already exists in the term.")
-            ]
-        else:
-            db.session.commit()
-            flash(_("Your changes are saved."), "success")
-            return redirect(url_for("sessions.detail", session_id=session.id))
-    return _form_page(form, session, 422 if form.errors else 200)
+    return _saved(form, session) or _form_page(form, session, 422 if form.errors else 200)

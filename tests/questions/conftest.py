@@ -18,9 +18,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.auth.demo import seed_org_units
 from app.auth.models import Role, RoleGrant, User
 from app.core.time import today as local_today
 from app.core.time import utcnow
+from app.council.demo import seed_council
 from app.council.models import BodyKind, CouncilBody, CouncilMandate, Term
 from app.extensions import db
 from app.initiatives import rules
@@ -29,6 +31,7 @@ from app.initiatives.models import Initiative, InitiativeState
 from app.org.models import OrgUnit, OrgUnitKind
 from app.questions import services
 from app.questions.deadlines import DeadlineUnit
+from app.questions.demo import seed_questions
 from app.questions.models import (
     DeadlineRule,
     Form,
@@ -96,6 +99,17 @@ def reference(app: Flask) -> None:
     """Kranj's communities, the topics and the rejection reasons."""
     with app.app_context():
         seed_reference_data()
+        db.session.commit()
+
+
+@pytest.fixture
+def demo(app: Flask) -> None:
+    """The demo's council, sessions and questions in every state (``app.questions.demo``)."""
+    with app.app_context():
+        seed_org_units()
+        seed_council()
+        seed_reference_data()
+        seed_questions()
         db.session.commit()
 
 

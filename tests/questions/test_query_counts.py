@@ -15,29 +15,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.auth.demo import seed_org_units
 from app.auth.models import Role
-from app.council.demo import seed_council
 from app.council.models import Person
 from app.extensions import db
-from app.questions.demo import seed_questions
 from app.questions.models import Question, QuestionAuthor
-from app.reference.seed import seed_reference_data
 from app.sessions.models import CouncilSession, SessionKind
 from tests.initiatives.test_query_counts import CountQueries, measure
 
 #: More than a page of the list (20).
 MANY = 25
-
-
-@pytest.fixture
-def demo(app: Flask) -> None:
-    with app.app_context():
-        seed_org_units()
-        seed_council()
-        seed_reference_data()
-        seed_questions()
-        db.session.commit()
 
 
 def _more_questions(app: Flask) -> None:

@@ -11,25 +11,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.auth.demo import seed_org_units
-from app.council.demo import seed_council
 from app.extensions import db
-from app.questions.demo import seed_questions
 from app.questions.models import Question, QuestionState
-from app.reference.seed import seed_reference_data
 from app.search import engine
 
 _Q = QuestionState
-
-
-@pytest.fixture
-def demo(app: Flask) -> None:
-    with app.app_context():
-        seed_org_units()
-        seed_council()
-        seed_reference_data()
-        seed_questions()
-        db.session.commit()
 
 
 def _found(app: Flask, text: str) -> set[str]:

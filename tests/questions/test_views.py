@@ -18,14 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth import roles
-from app.auth.demo import seed_org_units
 from app.auth.models import Role, User
 from app.core.models import AuditEntry
 from app.core.time import today as local_today
-from app.council.demo import seed_council
 from app.council.models import Person
 from app.extensions import db
-from app.questions.demo import seed_questions
 from app.questions.models import (
     Question,
     QuestionEvent,
@@ -33,20 +30,9 @@ from app.questions.models import (
     QuestionState,
     QuestionSupport,
 )
-from app.reference.seed import seed_reference_data
 from app.sessions.models import CouncilSession, SessionKind
 
 _Q = QuestionState
-
-
-@pytest.fixture
-def demo(app: Flask) -> None:
-    with app.app_context():
-        seed_org_units()
-        seed_council()
-        seed_reference_data()
-        seed_questions()
-        db.session.commit()
 
 
 def _id(app: Flask, title: str) -> int:
