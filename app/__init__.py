@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     # Their views, which the packages do not import themselves (see each one's docstring).
     from app.councillors import views as _councillors  # noqa: F401
     from app.moderation import views as _moderation  # noqa: F401
+    from app.questions import privacy as _question_privacy  # noqa: F401
     from app.questions import views as _questions  # noqa: F401
     from app.search import views as _search  # noqa: F401
     from app.sessions import views as _sessions  # noqa: F401
