@@ -31,6 +31,7 @@ from app.initiatives.models import EventKind, Initiative, InitiativeEvent
 from app.moderation import decisions
 from app.org.models import OrgUnit
 from app.questions import due, permissions
+from app.questions.deadlines import MAX_DAYS
 from app.questions.models import (
     OPEN,
     Form,
@@ -751,8 +752,8 @@ def extend(actor: User, question: Question, *, to: date, reason: str) -> None:
     if not words:
         raise InvalidValue("reason")
     current = question.effective_due_on
-    if current is None or to <= current:
-        raise InvalidValue("to")
+    if current is None or to <= current or (to - current).days > MAX_DAYS:
+        raise InvalidValue("to")  # later, and within what any rule could give
     question.extended_to = to
     question.extension_reason = words
     if question.overdue_recorded_at is not None and to >= local_today():

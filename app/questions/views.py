@@ -258,7 +258,7 @@ def _adopted_item() -> Question | Initiative | None:
     """What a councillor takes up, from ``?adopt_question=`` or ``?adopt_initiative=``."""
     question_id = _id_or_none(request.values.get("adopt_question"))
     if question_id is not None:
-        return db.get_or_404(Question, question_id)
+        return _load(question_id)  # 404 also for one the councillor may not see
     initiative_id = _id_or_none(request.values.get("adopt_initiative"))
     if initiative_id is not None:
         return db.get_or_404(Initiative, initiative_id)

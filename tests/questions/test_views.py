@@ -466,7 +466,8 @@ class TestOfficials:
             ({"extend-to": "2000-01-01", "extend-reason": "Razpis."}, 422),  # earlier
             ({"extend-to": "nope", "extend-reason": "Razpis."}, 422),
             ({"extend-to": "2099-01-01"}, 422),  # no reason
-            ({"extend-to": "2099-01-01", "extend-reason": "Razpis traja."}, 302),
+            ({"extend-to": "9999-12-31", "extend-reason": "Nikoli."}, 422),  # beyond any rule
+            ({"extend-to": "2027-06-30", "extend-reason": "Razpis traja."}, 302),
         ],
     )
     def test_an_extension_needs_a_later_date_and_a_reason(
@@ -648,6 +649,8 @@ class TestRecording:
                 == 1
             )
         assert client.get("/questions/record?adopt_question=abc").status_code == 400
+        waiting = _id(app, SUBMITTED)  # not public: as if it did not exist
+        assert client.get(f"/questions/record?adopt_question={waiting}").status_code == 404
         assert client.get("/questions/record?adopt_question=99999999").status_code == 404
 
 
