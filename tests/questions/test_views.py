@@ -467,7 +467,7 @@ class TestOfficials:
             ({"extend-to": "nope", "extend-reason": "Razpis."}, 422),
             ({"extend-to": "2099-01-01"}, 422),  # no reason
             ({"extend-to": "9999-12-31", "extend-reason": "Nikoli."}, 422),  # beyond any rule
-            ({"extend-to": "2027-06-30", "extend-reason": "Razpis traja."}, 302),
+            ({"extend-to": "LATER", "extend-reason": "Razpis traja."}, 302),
         ],
     )
     def test_an_extension_needs_a_later_date_and_a_reason(
@@ -481,6 +481,8 @@ class TestOfficials:
     ) -> None:
         login(client, make_user(roles=[(Role.OFFICIAL, "UGDP")]))
         question = _id(app, OPEN_RESIDENT)
+        later = (local_today() + timedelta(days=200)).isoformat()  # past its due date, in range
+        data = {key: later if value == "LATER" else value for key, value in data.items()}
         assert client.post(f"/questions/{question}/extend", data=data).status_code == status
         with app.app_context():
             found = db.session.get(Question, question)
