@@ -237,6 +237,19 @@ DEMOS = [
         topic="promet",
         community="podblica",
     ),
+    Demo(
+        "Prenova Pungerta",
+        "Svetnik sprašuje, kdaj bo objavljen razpis za prenovo stavb na Pungertu.",
+        _Q.AWAITING_SIGNATURE,
+        authors=("Luka Horvat",),
+        session=(1, SessionKind.REGULAR, 20),
+        units=("UOP",),
+        unit="UOP",
+        case_number="350-7/2026",
+        topic="prostor",
+        community="center",
+        stages=[_Q.IN_PREPARATION, _Q.AWAITING_SIGNATURE],
+    ),
     # Residents' questions.
     Demo(
         "Kdo nadzoruje nočna dela na gradbišču na Zlatem polju?",
@@ -485,8 +498,8 @@ def _afterwards(question: Question, demo: Demo, start: date, today: date) -> Non
         _event(
             question, _E.REGISTERED, _at(start + timedelta(days=3)), case_number=demo.case_number
         )
-    for stage in demo.stages:
-        _event(question, _E.STATE_CHANGED, _at(start + timedelta(days=6)), to=stage.value)
+    for n, stage in enumerate(demo.stages):
+        _event(question, _E.STATE_CHANGED, _at(start + timedelta(days=6 + n)), to=stage.value)
     if demo.extension and question.due_on:
         days, reason = demo.extension
         question.extended_to = question.due_on + timedelta(days=days)

@@ -52,9 +52,7 @@ def erase(user: User) -> None:
             Question.author_id == user.id,
             sa.or_(
                 Question.state == QuestionState.SUBMITTED,
-                sa.and_(
-                    Question.state == QuestionState.WITHDRAWN, Question.published_at.is_(None)
-                ),
+                sa.and_(Question.state == QuestionState.WITHDRAWN, Question.published_at.is_(None)),
             ),
         )
     )

@@ -752,8 +752,8 @@ def extend(actor: User, question: Question, *, to: date, reason: str) -> None:
     if not words:
         raise InvalidValue("reason")
     current = question.effective_due_on
-    if current is None or to <= current or (to - current).days > MAX_DAYS:
-        raise InvalidValue("to")  # later, and within what any rule could give
+    if current is None or to <= current or (to - local_today()).days > MAX_DAYS:
+        raise InvalidValue("to")  # later, and within what any rule could give from today
     question.extended_to = to
     question.extension_reason = words
     if question.overdue_recorded_at is not None and to >= local_today():

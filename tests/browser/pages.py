@@ -198,7 +198,7 @@ PAGES: list[Page] = [
     # Questions (demo data: 1 a resident's, taken up by councillor question 16; 2 Ana's,
     # assigned; 5 Ana's, waiting for moderation; 6 not published; 8 the sample letter's
     # question of the 16th regular session; 11 in preparation; 13 overdue, unassigned;
-    # 14 answered in the interim, extended)
+    # 14 answered in the interim, extended; 20 awaiting signature)
     Page("questions", "/questions/"),
     Page("questions-filtered", "/questions/?origin=councillor&state=overdue&sort=due"),
     Page("questions-search", "/questions/?q=gradbi%C5%A1%C4%8De"),
@@ -210,6 +210,7 @@ PAGES: list[Page] = [
     Page("question-overdue", "/questions/13"),
     Page("question-interim", "/questions/14"),
     Page("question-initiative", "/questions/11"),
+    Page("question-awaiting-signature", "/questions/20"),
     Page("question-supporter", "/questions/2", as_role="supporter"),
     Page("question-submitted-author", "/questions/5", as_role="resident"),
     Page("question-new", "/questions/new", as_role="resident"),

@@ -3,8 +3,8 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from babel.support import NullTranslations, Translations
 from babel import Locale
+from babel.support import NullTranslations, Translations
 from flask import Flask
 from flask_babel.speaklater import LazyString
 
