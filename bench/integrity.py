@@ -3,7 +3,8 @@
 Over HTTP against the benchmark's gunicorn, with real sessions and CSRF tokens; every request
 must get the success redirect, and afterwards the counter must equal the rows and the rows
 must be exactly the residents who support (none lost, none counted twice). The same check of
-counter against rows then runs over every initiative, after all the benchmark's POSTs.
+counter against rows then runs over every initiative and every question, after all the
+benchmark's POSTs.
 """
 
 from __future__ import annotations
@@ -68,6 +69,16 @@ def counters_off(connection: psycopg.Connection[Any]) -> int:
     row = connection.execute(
         "SELECT count(*) FROM initiatives i WHERE support_count <>"
         " (SELECT count(*) FROM initiative_supports s WHERE s.initiative_id = i.id)"
+    ).fetchone()
+    connection.rollback()
+    return int(row[0]) if row else -1
+
+
+def question_counters_off(connection: psycopg.Connection[Any]) -> int:
+    """How many questions have a counter that is not their number of rows (should be 0)."""
+    row = connection.execute(
+        "SELECT count(*) FROM questions q WHERE support_count <>"
+        " (SELECT count(*) FROM question_supports s WHERE s.question_id = q.id)"
     ).fetchone()
     connection.rollback()
     return int(row[0]) if row else -1

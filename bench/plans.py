@@ -5,6 +5,11 @@ benchmark's configuration and database) while a SQLAlchemy listener records ever
 with its parameters; each SELECT is then explained with those same parameters. So the plans
 follow the app as it changes, and show the lead where an index, a capped count or a keyset
 page would help: sequential scans of the big tables, sorts of many rows, slow executions.
+
+``bench/run.py`` explains its pages after measuring them. Alone, without servers or load,
+``python -m bench.plans --scale 10`` seeds a cluster once, explains the same pages (the support
+POSTs with a resident signed in in-process) and writes the report (``--output``, by default
+in the temporary folder), then removes the cluster.
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 #: Tables big enough that reading them whole is a finding.
-BIG_TABLES = ("initiatives", "initiative_supports", "users", "initiative_events", "audit_entries")
+BIG_TABLES = (
+    "initiatives", "initiative_supports", "users", "initiative_events", "audit_entries",
+    "questions", "question_supports", "question_events", "question_authors",
+    "question_addressees", "question_search_documents", "initiative_search_documents",
+)  # fmt: skip
 _SEQ_SCAN = re.compile(r"Seq Scan on (\w+).*?rows=(\d+) loops=(\d+)")
 _SORT = re.compile(r"Sort Method: ([\w-]+(?: [\w-]+)?)\s+(?:Memory|Disk): (\d+)kB")
 _EXECUTION = re.compile(r"Execution Time: ([\d.]+) ms")
@@ -58,7 +67,7 @@ def _findings(plan: str) -> list[str]:
             found.append(f"Seq Scan on {table} ({int(rows) * int(loops):,} rows)")
     for method, kb in _SORT.findall(plan):
         found.append(f"Sort ({method}, {kb} kB)")
-    if "Bitmap Heap Scan on initiatives" in plan and "ix_initiatives_search_vector" in plan:
+    if "_search_documents_document" in plan or "ix_initiatives_search_vector" in plan:
         found.append("GIN search")
     return found
 
@@ -163,6 +172,17 @@ def report(pages: list[PagePlans], title: str) -> str:
             f"  {page.name:<28} {len(page.statements):3} statements, "
             f"{page.total_ms:8.2f} ms of SELECT execution (HTTP {page.status})"
         )
+    lines.append("")
+    lines.append("The slowest statement of each request:")
+    lines.append("")
+    for page in pages:
+        timed = [s for s in page.statements if s.plan]
+        if not timed:
+            continue
+        slowest = max(timed, key=lambda s: s.execution_ms)
+        flags = "; ".join(slowest.findings) or "index scans only"
+        lines.append(f"  {page.name:<40} {slowest.execution_ms:8.2f} ms  {flags}")
+        lines.append(f"  {'':<40} {slowest.short}")
     for page in pages:
         heading = f"{page.name}: {page.method} {page.path} (HTTP {page.status})"
         lines += ["", "-" * 100, heading, "-" * 100]
@@ -171,3 +191,87 @@ def report(pages: list[PagePlans], title: str) -> str:
             if statement.plan:
                 lines += ["", statement.plan]
     return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Seed one scale, explain every page the benchmark measures, write the report."""
+    import argparse
+    import random
+    import tempfile
+    import time
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    import psycopg
+
+    from bench import residents, run
+    from bench.cluster import BenchPostgres
+    from bench.seed import SCALES, seed
+    from bench.servers import app_environment
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--scale", type=int, choices=sorted(SCALES), default=1)
+    parser.add_argument("--output", type=Path, help="the report (default: in the temporary folder)")
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale]
+    output = args.output or Path(tempfile.gettempdir()) / f"glas-plans-{scale.factor}x.txt"
+    cluster = BenchPostgres().start()
+    connection: psycopg.Connection[Any] | None = None
+    try:
+        work = cluster.root / "work"
+        work.mkdir()
+        url = cluster.create_database("glas_bench")
+        started = time.perf_counter()
+        seeding = seed(app_environment(url, cluster.root / "instance"), scale)
+        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        app = seeding.app
+        cookie_name = app.config["SESSION_COOKIE_NAME"]
+        connection = seeding.connection = psycopg.connect(
+            dbname="glas_bench", user="glas", host=str(cluster.socket_dir)
+        )
+        unused = run.PairCursor(work / "none.tsv", 0, cookie_name)
+        rng = random.Random(f"glas-bench-run-{scale.factor}")  # noqa: S311  (as run.py's)
+        measured, _, facts = run._endpoints(seeding, connection, work, unused, unused, rng, unused)
+        opened = residents.open_initiatives(app)
+        explained = page_plans(app, run.plan_pages(measured, facts, opened[1]))
+        # The POSTs: one resident, signed in as the benchmark signs them in, and a new support.
+        resident = residents.sign_in(app, 1)[0]
+        residents.fetch_token_in_process(app, cookie_name, resident, f"/initiatives/{opened[0]}")
+        cookie = (cookie_name, resident.cookie)
+        for name, pairs, target in (
+            ("support POST", residents.support_pairs(app, [resident], opened, 1, rng),
+             "/initiatives/{}/support"),
+            ("question support POST",
+             residents.question_support_pairs(
+                 app, [resident], residents.open_questions(app), 1, rng
+             ),
+             "/questions/{}/support"),
+        ):  # fmt: skip
+            if pairs:
+                path = target.format(pairs[0][1])
+                explained.append(
+                    post_plans(app, name, path, cookie, resident.token, resident.address)
+                )
+        title = (
+            f"Query plans of Glas at {scale.factor}x ({scale.accounts:,} accounts, "
+            f"{scale.initiatives:,} initiatives, {scale.supports:,} supports, "
+            f"{scale.questions:,} questions), {datetime.now(UTC).date().isoformat()}"
+        )
+        text = report(explained, title)
+        output.write_text(text, encoding="utf-8")
+        print(text.split("\n" + "-" * 100, 1)[0])
+        print(f"written: {output}")
+        failed = [page.name for page in explained if page.status >= 400]
+        if failed:
+            print(f"pages that did not answer as expected: {', '.join(failed)}")
+        return 1 if failed else 0
+    finally:
+        if connection is not None:
+            connection.close()
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -8,14 +8,17 @@ read the way a browser gets it: a GET of an initiative page with that cookie, an
 
 Each support POST of the benchmark must be a *new* support, so the load generator is given a
 list of distinct (resident, initiative) pairs that the app's own rule allows
-(``permissions.can_support``) and that the seeded data has not used yet.
+(``permissions.can_support``) and that the seeded data has not used yet. Residents' questions
+are supported the same way ("I want this answered too"): ``question_support_pairs``, with the
+questions' own rule. The CSRF token is bound to the session, not to a page, so the token read
+from an initiative page serves the question POSTs too.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -110,6 +113,17 @@ def fetch_tokens(
         list(pool.map(one, residents))
 
 
+def fetch_token_in_process(app: Flask, cookie_name: str, resident: Resident, path: str) -> None:
+    """The same as ``fetch_tokens``, with Flask's test client (no server running)."""
+    client = app.test_client()
+    client.set_cookie(cookie_name, resident.cookie)
+    response = client.get(path, headers={"X-Forwarded-For": resident.address})
+    found = _TOKEN.search(response.get_data(as_text=True))
+    if response.status_code != 200 or found is None:
+        raise RuntimeError(f"no CSRF token for resident {resident.user_id} at {path}")
+    resident.token = found.group(1)
+
+
 def open_initiatives(app: Flask, *, margin: timedelta = timedelta(hours=2)) -> list[int]:
     """Initiatives open for support for at least ``margin`` more, by id."""
     from app.extensions import db
@@ -158,22 +172,36 @@ def support_pairs(
         accounts = {
             u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))
         }
-        queues = []
-        for resident in residents:
-            start = rng.randrange(len(initiatives))
-            order = initiatives[start:] + initiatives[:start]
-            wanted = []
-            for initiative_id in order:
-                if (resident.user_id, initiative_id) in done:
-                    continue
-                if not permissions.can_support(
-                    accounts[resident.user_id], loaded[initiative_id], now
-                ):
-                    continue
-                wanted.append(initiative_id)
+        return _interleaved(
+            residents,
+            initiatives,
+            per_resident,
+            rng,
+            lambda user_id, item: (
+                (user_id, item) not in done
+                and permissions.can_support(accounts[user_id], loaded[item], now)
+            ),
+        )
+
+
+def _interleaved(
+    residents: list[Resident],
+    items: list[int],
+    per_resident: int,
+    rng: random.Random,
+    allowed: Callable[[int, int], bool],
+) -> list[tuple[Resident, int]]:
+    """Up to ``per_resident`` items for each resident that ``allowed``, interleaved."""
+    queues = []
+    for resident in residents:
+        start = rng.randrange(len(items))
+        wanted = []
+        for item in items[start:] + items[:start]:
+            if allowed(resident.user_id, item):
+                wanted.append(item)
                 if len(wanted) == per_resident:
                     break
-            queues.append((resident, wanted))
+        queues.append((resident, wanted))
     pairs = []
     for k in range(per_resident):
         for resident, wanted in queues:
@@ -182,10 +210,68 @@ def support_pairs(
     return pairs
 
 
-def write_pairs(path: Path, pairs: Iterable[tuple[Resident, int]]) -> int:
-    lines = [
-        f"/initiatives/{initiative_id}/support\t{r.cookie}\t{r.token}\t{r.address}\n"
-        for r, initiative_id in pairs
-    ]
+def open_questions(app: Flask) -> list[int]:
+    """Residents' questions the municipality still owes an answer to (others may support
+    them), by id."""
+    from app.extensions import db
+    from app.questions.models import OPEN, Origin, Question
+
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(Question.id)
+                .where(Question.origin == Origin.RESIDENT, Question.state.in_(OPEN))
+                .order_by(Question.id)
+            )
+        )
+
+
+def question_support_pairs(
+    app: Flask,
+    residents: list[Resident],
+    questions: list[int],
+    per_resident: int,
+    rng: random.Random,
+) -> list[tuple[Resident, int]]:
+    """Distinct (resident, question) pairs that would each be a new support, interleaved."""
+    from app.auth.models import User
+    from app.extensions import db
+    from app.questions import permissions
+    from app.questions.models import Question, QuestionSupport
+
+    with app.app_context():
+        user_ids = [r.user_id for r in residents]
+        done = set(
+            db.session.execute(
+                sa.select(QuestionSupport.user_id, QuestionSupport.question_id).where(
+                    QuestionSupport.user_id.in_(user_ids),
+                    QuestionSupport.question_id.in_(questions),
+                )
+            ).tuples()
+        )
+        loaded = {
+            q.id: q
+            for q in db.session.scalars(sa.select(Question).where(Question.id.in_(questions)))
+        }
+        accounts = {
+            u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))
+        }
+        return _interleaved(
+            residents,
+            questions,
+            per_resident,
+            rng,
+            lambda user_id, item: (
+                (user_id, item) not in done
+                and permissions.can_support(accounts[user_id], loaded[item])
+            ),
+        )
+
+
+def write_pairs(
+    path: Path, pairs: Iterable[tuple[Resident, int]], target: str = "/initiatives/{}/support"
+) -> int:
+    """The file of ``support.lua``: one POST a line (``target`` with the item's id)."""
+    lines = [f"{target.format(item)}\t{r.cookie}\t{r.token}\t{r.address}\n" for r, item in pairs]
     path.write_text("".join(lines), encoding="ascii")
     return len(lines)

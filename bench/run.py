@@ -102,6 +102,8 @@ class PairCursor:
     cookie_name: str
     address: str | None = None
     used: int = 0
+    #: The table the supports go into (``_settle`` waits until it stops growing).
+    table: str = "initiative_supports"
 
     def arguments(self, threads: int) -> list[str]:
         fixed = [self.address] if self.address else []
@@ -232,6 +234,16 @@ def _paths_file(folder: Path, name: str, paths: list[str]) -> Path:
     return path
 
 
+def _sql_states(states: Any) -> str:
+    return ", ".join(f"'{state.value}'" for state in states)
+
+
+def _ids(connection: psycopg.Connection[Any], query: str) -> list[int]:
+    found = [int(i) for (i,) in connection.execute(query)]
+    connection.rollback()
+    return found
+
+
 def _endpoints(
     seeding: Seeding,
     connection: psycopg.Connection[Any],
@@ -239,8 +251,11 @@ def _endpoints(
     pairs: PairCursor,
     single: PairCursor,
     rng: random.Random,
+    question_pairs: PairCursor,
 ) -> tuple[list[Endpoint], list[Endpoint], dict[str, Any]]:
     """The measured endpoints, the informational ones, and facts about the chosen queries."""
+    from app.questions.models import LISTED, PUBLIC
+
     listed = connection.execute(
         "SELECT count(*) FROM initiatives"
         " WHERE state IN ('published', 'awaiting_response', 'answered', 'completed', 'expired')"
@@ -257,6 +272,31 @@ def _endpoints(
     connection.rollback()
     chosen = searches.representative(connection, seeding.text)
     varied = searches.queries(connection, seeding.text, rng)
+    # Questions, sessions and councillors (their own generator: the initiatives' queries and
+    # pairs stay what they were before questions were measured).
+    question_rng = random.Random(f"glas-bench-run-questions-{seeding.scale.factor}")  # noqa: S311
+    listed_questions = _ids(
+        connection,
+        f"SELECT count(*) FROM questions WHERE state IN ({_sql_states(LISTED)})",  # noqa: S608
+    )[0]
+    question_pages = max(1, -(-listed_questions // 20))
+    question_deep = max(1, int(question_pages * 0.9))
+    public_questions = _ids(
+        connection,
+        f"SELECT id FROM questions WHERE state IN ({_sql_states(PUBLIC)})"  # noqa: S608
+        " AND NOT (state = 'withdrawn' AND published_at IS NULL)"
+        " ORDER BY md5(id::text) LIMIT 200",
+    )
+    sessions = _ids(connection, "SELECT id FROM council_sessions ORDER BY md5(id::text) LIMIT 200")
+    councillors = _ids(
+        connection,
+        "SELECT person_id FROM (SELECT DISTINCT person_id FROM council_mandates) AS seated"
+        " ORDER BY md5(person_id::text) LIMIT 200",
+    )
+    question_varied = searches.queries(
+        connection, seeding.text, question_rng, corpus=searches.QUESTIONS
+    )
+    site_varied = searches.mixed("/search", varied[::2], question_varied[::2])
 
     def get(name: str, path: str, group: str = "page") -> Endpoint:
         file = _paths_file(folder, name.replace(" ", "-").replace(",", ""), [path])
@@ -268,6 +308,53 @@ def _endpoints(
 
     details = _paths_file(folder, "details", [f"/initiatives/{i}" for i in public])
     varied_file = _paths_file(folder, "searches", [q.path for q in varied])
+
+    def rotation(name: str, path: str, group: str, paths: list[str]) -> Endpoint:
+        file = _paths_file(folder, name.split(" (")[0].replace(" ", "-").replace(",", ""), paths)
+        return Endpoint(name, path, group, arguments=[str(file)])
+
+    questions = [
+        get("questions, default (newest)", "/questions/"),
+        get("questions, overdue", "/questions/?state=overdue"),
+        get("questions, by due date", "/questions/?sort=due"),
+        get("questions, councillors' initiatives", "/questions/?origin=councillor&kind=initiative"),
+        get(
+            f"questions, deep page ({question_deep} of {question_pages})",
+            f"/questions/?page={question_deep}",
+        ),
+        rotation(
+            f"question page ({len(public_questions)} rotating)",
+            "/questions/<id>",
+            "page",
+            [f"/questions/{i}" for i in public_questions],
+        ),
+        rotation(
+            f"question search, {len(question_varied)} varied queries",
+            "/questions/?q=<varied>",
+            "search",
+            [q.path for q in question_varied],
+        ),
+        rotation(
+            f"site search, {len(site_varied)} varied queries",
+            "/search?q=<varied>",
+            "search",
+            [q.path for q in site_varied],
+        ),
+        get("sessions list", "/sessions/"),
+        rotation(
+            f"session page ({len(sessions)} rotating)",
+            "/sessions/<id>",
+            "page",
+            [f"/sessions/{i}" for i in sessions],
+        ),
+        get("councillors list", "/councillors/"),
+        rotation(
+            f"councillor page ({len(councillors)} rotating)",
+            "/councillors/<id>",
+            "page",
+            [f"/councillors/{i}" for i in councillors],
+        ),
+    ]
     measured = [
         get("list, default (newest)", "/initiatives/"),
         get("list, most supported", "/initiatives/?sort=supported"),
@@ -287,8 +374,13 @@ def _endpoints(
             "search",
             arguments=[str(varied_file)],
         ),
+        *questions,
         replace(
             get("CSV export (whole list)", "/initiatives/export.csv", "export"),
+            connections=WORKERS,
+        ),
+        replace(
+            get("questions CSV export (whole list)", "/questions/export.csv", "export"),
             connections=WORKERS,
         ),
         Endpoint(
@@ -298,6 +390,14 @@ def _endpoints(
             "support.lua",
             expected=(302,),
             pairs=pairs,
+        ),
+        Endpoint(
+            "question support POST (new support each)",
+            "/questions/<id>/support",
+            "post",
+            "support.lua",
+            expected=(302,),
+            pairs=question_pairs,
         ),
     ]
     informational = [
@@ -317,8 +417,37 @@ def _endpoints(
         "search_rare": {"q": chosen["rare"][0], "initiatives": chosen["rare"][1]},
         "search_words": {"q": chosen["words"][0]},
         "varied_queries": [asdict(q) for q in varied],
+        "question_list_pages": question_pages,
+        "question_deep_page": question_deep,
+        "question_varied_queries": [asdict(q) for q in question_varied],
+        "site_varied_queries": [asdict(q) for q in site_varied],
+        # One page of each rotation, for the query plans (``plan_pages``).
+        "rotation_pages": [
+            ("question page", f"/questions/{public_questions[0]}"),
+            ("question search, varied (first)", question_varied[0].path),
+            ("site search, varied (first)", site_varied[0].path),
+            ("session page", f"/sessions/{sessions[0]}"),
+            ("councillor page", f"/councillors/{councillors[0]}"),
+        ],
     }
     return measured, informational, facts
+
+
+#: Facts of ``_endpoints`` too long for the JSON's "data" (they have keys of their own).
+_LONG_FACTS = (
+    "varied_queries", "question_varied_queries", "site_varied_queries", "rotation_pages",
+)  # fmt: skip
+
+
+def plan_pages(
+    measured: list[Endpoint], facts: dict[str, Any], initiative_id: int
+) -> list[tuple[str, str]]:
+    """The pages whose statements are explained: every measured GET, one of each rotation."""
+    pages = [(e.name, e.path) for e in measured if "<" not in e.path]
+    pages.append(("initiative page", f"/initiatives/{initiative_id}"))
+    pages.append(("search, varied (first)", searches.Query(**facts["varied_queries"][0]).path))
+    pages += [tuple(page) for page in facts["rotation_pages"]]
+    return pages
 
 
 def _sequential_search(base_url: str, queries: list[dict[str, str]]) -> dict[str, Any]:
@@ -327,7 +456,7 @@ def _sequential_search(base_url: str, queries: list[dict[str, str]]) -> dict[str
     failures = 0
     with requests.Session() as http:
         for query in queries:
-            path = searches.Query(query["kind"], query["text"]).path
+            path = searches.Query(**query).path
             started = time.perf_counter()
             response = http.get(base_url + path, timeout=60)
             elapsed = (time.perf_counter() - started) * 1000
@@ -389,7 +518,9 @@ def _drain(base_url: str, timeout: float = 300) -> None:
                 return
 
 
-def _settle(connection: psycopg.Connection[Any], timeout: float = 20) -> None:
+def _settle(
+    connection: psycopg.Connection[Any], table: str = "initiative_supports", timeout: float = 20
+) -> None:
     """Wait until the POSTs still queued when wrk stopped are served (the rows stop growing).
 
     gunicorn's sync workers serve what is in the listen queue even after the client left:
@@ -398,7 +529,7 @@ def _settle(connection: psycopg.Connection[Any], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     last = -1
     while time.monotonic() < deadline:
-        rows = _rows(connection, "initiative_supports")
+        rows = _rows(connection, table)
         if rows == last:
             return
         last = rows
@@ -429,7 +560,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             cache_url=f"redis://127.0.0.1:{redis_port}/1" if redis else None,
         )
         log(f"{scale.factor}x: seeding {scale.accounts:,} accounts, {scale.initiatives:,} "
-            f"initiatives, {scale.supports:,} supports")  # fmt: skip
+            f"initiatives, {scale.supports:,} supports, {scale.questions:,} questions")  # fmt: skip
         seeding = seed(environment, scale, log=log)
         glas = start_gunicorn("glas", "wsgi:app", glas_port, environment, logs)
         processes.append(glas)
@@ -481,9 +612,28 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
         )
         log(f"{len(signed_in)} sessions, {len(pairs):,} distinct support pairs over "
             f"{len(post_targets):,} open initiatives")  # fmt: skip
+        # The same residents support residents' questions ("I want this answered too").
+        open_questions = residents.open_questions(app)
+        question_pairs = residents.question_support_pairs(
+            app,
+            post_residents,
+            open_questions,
+            PAIRS_PER_RESIDENT,
+            random.Random(f"glas-bench-run-question-pairs-{scale.factor}"),  # noqa: S311
+        )
+        question_cursor = PairCursor(
+            work / "question-pairs.tsv",
+            residents.write_pairs(
+                work / "question-pairs.tsv", question_pairs, "/questions/{}/support"
+            ),
+            cookie_name,
+            table="question_supports",
+        )
+        log(f"{len(question_pairs):,} distinct question support pairs over "
+            f"{len(open_questions):,} open residents' questions")  # fmt: skip
 
         measured, informational, facts = _endpoints(
-            seeding, connection, work, pair_cursor, single_cursor, rng
+            seeding, connection, work, pair_cursor, single_cursor, rng, question_cursor
         )
         hello_endpoint = Endpoint(
             "hello", "/", "hello", arguments=[str(_paths_file(work, "hello", ["/"]))]
@@ -499,7 +649,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                 seconds = max(seconds, target.seconds or 0)
             measurement = run_wrk(url, target, seconds, connections, options.threads)
             if target.pairs is not None:
-                _settle(connection)
+                _settle(connection, target.pairs.table)
             if target.connections is not None:
                 _drain(glas_url)
             return measurement
@@ -527,6 +677,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                 watch.sample()
                 memory.append({"after": warming.name, "peak_mb": round(watch.peak("glas"), 1)})
         supports_before = _rows(connection, "initiative_supports")
+        question_supports_before = _rows(connection, "question_supports")
         results = {e.name: Result(e) for e in measured}
         hellos: list[tuple[int, float]] = []
         sequence: list[tuple[Endpoint | None, Measurement]] = []
@@ -551,6 +702,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             after = [rps for p, rps in hellos if p > position][:1]
             results[page.name].ratios.append(measurement.rps / statistics.fmean(before + after))
         supports_after_wrk = _rows(connection, "initiative_supports")
+        question_supports_after_wrk = _rows(connection, "question_supports")
 
         info_results = []
         for endpoint in informational:
@@ -595,20 +747,26 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
         sequential_cached = _sequential_search(glas_url, facts["varied_queries"])
         log(f"  the same from the cache: p50 {sequential_cached['p50_ms']} ms, "
             f"p95 {sequential_cached['p95_ms']} ms")  # fmt: skip
+        sequential_questions = _sequential_search(afresh_url, facts["question_varied_queries"])
+        log(f"  {sequential_questions['queries']} question searches: p50 "
+            f"{sequential_questions['p50_ms']} ms, p95 {sequential_questions['p95_ms']} ms, "
+            f"max {sequential_questions['max_ms']} ms")  # fmt: skip
 
         log(f"integrity: {len(integrity_residents)} residents support one initiative at once")
         checked = integrity.run(
             glas_url, cookie_name, connection, integrity_residents, integrity_target
         )
         checked["counters_off_everywhere"] = integrity.counters_off(connection)
-        checked["ok"] = checked["ok"] and checked["counters_off_everywhere"] == 0
+        checked["question_counters_off"] = integrity.question_counters_off(connection)
+        checked["ok"] = (
+            checked["ok"]
+            and checked["counters_off_everywhere"] == 0
+            and checked["question_counters_off"] == 0
+        )
         log(f"  {'OK' if checked['ok'] else 'FAILED'}: {checked}")
 
         log("query plans (EXPLAIN ANALYZE BUFFERS of every statement of every page)")
-        pages = [(e.name, e.path) for e in measured if "<" not in e.path]
-        pages.append(("initiative page", f"/initiatives/{post_targets[0]}"))
-        pages.append(("search, varied (first)", searches.Query(**facts["varied_queries"][0]).path))
-        explained = plans.page_plans(app, pages)
+        explained = plans.page_plans(app, plan_pages(measured, facts, post_targets[0]))
         resident, target = pairs[-1]  # the last pair: no run got this far into the file
         explained.append(
             plans.post_plans(
@@ -616,6 +774,14 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                 (cookie_name, resident.cookie), resident.token, resident.address,
             )
         )  # fmt: skip
+        if question_pairs:
+            resident, target = question_pairs[-1]
+            explained.append(
+                plans.post_plans(
+                    app, "question support POST", f"/questions/{target}/support",
+                    (cookie_name, resident.cookie), resident.token, resident.address,
+                )
+            )  # fmt: skip
         watch.stop()
 
         post = results["support POST (new support each)"]
@@ -633,6 +799,19 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             "pairs": len(pairs),
             "pairs_used": pair_cursor.used,
         }
+        question_post = results["question support POST (new support each)"]
+        question_redirects = question_post.statuses().get("302", 0)
+        question_rows = question_supports_after_wrk - question_supports_before
+        question_posted = {
+            "redirects": question_redirects,
+            "new_rows": question_rows,
+            "consistent": question_redirects
+            <= question_rows
+            <= question_redirects + len(question_post.rounds) * options.connections,
+            "reused_pairs": question_post.total("reused"),
+            "pairs": len(question_pairs),
+            "pairs_used": question_cursor.used,
+        }
         endpoints_json = [r.as_json() for r in results.values()]
         info_json = [r.as_json() for r in info_results]
         hello_rps = statistics.fmean(rps for _, rps in hellos)
@@ -646,16 +825,24 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             "hello_worker_rss_mb": round(watch.peak("hello"), 1),
             "informational": info_json,
             "support_posts": posted,
+            "question_support_posts": question_posted,
             "search_sequential": sequential,
             "search_sequential_cached": sequential_cached,
+            "search_sequential_questions": sequential_questions,
             "afresh_worker_rss_mb": round(watch.peak("afresh"), 1),
             "integrity": checked,
             "data": {
                 "accounts": scale.accounts,
                 "initiatives": scale.initiatives,
                 "supports": scale.supports,
+                "questions": scale.questions,
                 "open_initiatives": len(opened),
-                **{k: v for k, v in facts.items() if k != "varied_queries"},
+                "open_residents_questions": len(open_questions),
+                "council": {
+                    table: _rows(connection, table)
+                    for table in ("people", "council_mandates", "council_sessions", "agenda_items")
+                },
+                **{k: v for k, v in facts.items() if k not in _LONG_FACTS},
             },
             "conditions": {
                 "gunicorn": f"{WORKERS} sync workers",
@@ -676,8 +863,8 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
         plans_text = plans.report(
             explained,
             f"Query plans of Glas at {scale.factor}x ({scale.accounts:,} accounts, "
-            f"{scale.initiatives:,} initiatives, {scale.supports:,} supports), "
-            f"{output['date']}",
+            f"{scale.initiatives:,} initiatives, {scale.supports:,} supports, "
+            f"{scale.questions:,} questions), {output['date']}",
         )
         return {"json": output, "plans": plans_text, "plans_data": explained}
     except BaseException:
@@ -720,7 +907,8 @@ def table(result: dict[str, Any]) -> str:
     data = result["data"]
     lines = [
         f"Glas at {scale}x ({data['accounts']:,} accounts, {data['initiatives']:,} initiatives, "
-        f"{data['supports']:,} supports) — {result['conditions']['gunicorn']}, "
+        f"{data['supports']:,} supports, {data.get('questions', 0):,} questions) — "
+        f"{result['conditions']['gunicorn']}, "
         f"{result['conditions']['connections']} connections, {result['date']}",
         "",
         f"{'endpoint':<40} {'req/s':>8} {'xhello':>7} {'p50 ms':>8} {'p95 ms':>8} "
@@ -758,6 +946,14 @@ def table(result: dict[str, Any]) -> str:
         f"max {search['max_ms']} ms "
         + " · ".join(f"{k} p95 {v['p95_ms']}" for k, v in search["by_kind"].items())
     )
+    asked = result.get("search_sequential_questions")
+    if asked:
+        lines.append(
+            f"question search, one visitor at a time, {asked['queries']} queries made afresh: "
+            f"p50 {asked['p50_ms']} ms, p95 {asked['p95_ms']} ms "
+            f"({'ok' if asked['p95_ms'] < SEARCH_P95_MS else 'MISS'} <{SEARCH_P95_MS:g}), "
+            f"max {asked['max_ms']} ms"
+        )
     cached = result.get("search_sequential_cached")
     if cached:
         lines.append(
@@ -770,13 +966,22 @@ def table(result: dict[str, Any]) -> str:
         f"support rows ({'consistent' if posts['consistent'] else 'INCONSISTENT'}), "
         f"{posts['reused_pairs']} pairs reused (must be 0)"
     )
+    posts = result.get("question_support_posts")
+    if posts:
+        lines.append(
+            f"question support POSTs: {posts['redirects']:,} success redirects, "
+            f"{posts['new_rows']:,} new support rows "
+            f"({'consistent' if posts['consistent'] else 'INCONSISTENT'}), "
+            f"{posts['reused_pairs']} pairs reused (must be 0)"
+        )
     check = result["integrity"]
     lines.append(
         f"integrity ({check['residents']} at once, then withdrawals): "
         f"{'OK' if check['ok'] else 'FAILED'} — counter/rows {check['after_supports']['counter']}/"
         f"{check['after_supports']['rows']} after supports, "
         f"{check['after_withdrawals']['counter']}/{check['after_withdrawals']['rows']} after "
-        f"withdrawals; {check['counters_off_everywhere']} initiatives off anywhere"
+        f"withdrawals; {check['counters_off_everywhere']} initiatives off anywhere, "
+        f"{check.get('question_counters_off', 0)} questions"
     )
     load = result["conditions"]
     lines.append(
@@ -880,8 +1085,8 @@ def main(argv: list[str] | None = None) -> int:
                 for e in [*json_data["endpoints"], *json_data["informational"]]
                 if e["group"] != "info"
             )
-            posts = json_data["support_posts"]
-            failed = failed or posts["reused_pairs"] > 0 or not posts["consistent"]
+            for posts in (json_data["support_posts"], json_data["question_support_posts"]):
+                failed = failed or posts["reused_pairs"] > 0 or not posts["consistent"]
     except KeyboardInterrupt:
         print("\ninterrupted: everything the benchmark started has been stopped", file=sys.stderr)
         return 130

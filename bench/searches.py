@@ -7,13 +7,17 @@ several times), *several words* (from one
 initiative's title, so that they match together) and *prefixes* (the first letters of a word,
 often without č, š, ž). How many initiatives each word is in comes from the search index's own
 vocabulary table where the migration made one, else from counting in the titles.
+
+Questions are searched the same way: ``queries(..., corpus=QUESTIONS)`` draws the words from
+the questions' own index and titles, for their list (``/questions/?q=``); ``path`` sends the
+same queries to another page (``/search``, which searches both).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, LiteralString
 from urllib.parse import quote_plus
 
 import psycopg
@@ -25,10 +29,47 @@ from bench.text import TextGenerator
 class Query:
     kind: str  # common, rare, words, prefix
     text: str
+    #: The page that searches: a list (``/initiatives/``, ``/questions/``) or ``/search``.
+    page: str = "/initiatives/"
 
     @property
     def path(self) -> str:
-        return f"/initiatives/?q={quote_plus(self.text)}"
+        return f"{self.page}?q={quote_plus(self.text)}"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What is searched: the search index's words per document, the public items' titles."""
+
+    name: str
+    page: str
+    #: (term, documents) of every word in the index (the vector's lexemes).
+    terms_sql: LiteralString
+    #: The column that says whether the index exists (else the titles are counted).
+    vector: tuple[str, str]
+    #: The public items, and their titles in a stable order.
+    public_sql: LiteralString
+    titles_sql: LiteralString
+
+
+INITIATIVES = Corpus(
+    "initiatives",
+    "/initiatives/",
+    "SELECT term, count(*) FROM initiatives,"
+    " unnest(tsvector_to_array(search_vector)) AS term GROUP BY term",
+    ("initiatives", "search_vector"),
+    "SELECT count(*) FROM initiatives WHERE published_at IS NOT NULL",
+    "SELECT title FROM initiatives WHERE published_at IS NOT NULL ORDER BY id",
+)
+QUESTIONS = Corpus(
+    "questions",
+    "/questions/",
+    "SELECT term, count(*) FROM question_search_documents,"
+    " unnest(tsvector_to_array(document)) AS term GROUP BY term",
+    ("question_search_documents", "document"),
+    "SELECT count(*) FROM questions WHERE published_at IS NOT NULL",
+    "SELECT title FROM questions WHERE published_at IS NOT NULL ORDER BY id",
+)
 
 
 def _fold(word: str) -> str:
@@ -38,17 +79,16 @@ def _fold(word: str) -> str:
     return parts[0][1] if parts else word
 
 
-def _document_counts(connection: psycopg.Connection[Any]) -> dict[str, int]:
-    """In how many initiatives each indexed word (or lemma) is, from the search vectors."""
+def _document_counts(
+    connection: psycopg.Connection[Any], corpus: Corpus = INITIATIVES
+) -> dict[str, int]:
+    """In how many items each indexed word (or lemma) is, from the search vectors."""
     found = connection.execute(
-        "SELECT 1 FROM information_schema.columns"
-        " WHERE table_name = 'initiatives' AND column_name = 'search_vector'"
+        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+        corpus.vector,
     ).fetchone()
     if found:
-        rows = connection.execute(
-            "SELECT term, count(*) FROM initiatives,"
-            " unnest(tsvector_to_array(search_vector)) AS term GROUP BY term"
-        ).fetchall()
+        rows = connection.execute(corpus.terms_sql).fetchall()
     else:
         rows = connection.execute(
             "SELECT word, count(DISTINCT id) FROM initiatives,"
@@ -59,19 +99,17 @@ def _document_counts(connection: psycopg.Connection[Any]) -> dict[str, int]:
 
 
 def queries(
-    connection: psycopg.Connection[Any], text: TextGenerator, rng: random.Random, n: int = 200
+    connection: psycopg.Connection[Any],
+    text: TextGenerator,
+    rng: random.Random,
+    n: int = 200,
+    *,
+    corpus: Corpus = INITIATIVES,
 ) -> list[Query]:
-    """About ``n`` varied queries (a quarter of each kind), reproducibly."""
-    documents = _document_counts(connection)
-    public = connection.execute(
-        "SELECT count(*) FROM initiatives WHERE published_at IS NOT NULL"
-    ).fetchone()
-    titles = [
-        title
-        for (title,) in connection.execute(
-            "SELECT title FROM initiatives WHERE published_at IS NOT NULL ORDER BY id"
-        )
-    ]
+    """About ``n`` varied queries (a quarter of each kind) for ``corpus``'s list, reproducibly."""
+    documents = _document_counts(connection, corpus)
+    public = connection.execute(corpus.public_sql).fetchone()
+    titles = [title for (title,) in connection.execute(corpus.titles_sql)]
     connection.rollback()
     total = int(public[0]) if public else 1
     words = [w for w in text.words if len(w) >= 4]
@@ -82,15 +120,24 @@ def queries(
     occurring = sorted(((c, w) for w, c in counted if c >= 1 and len(w) >= 6))
     rare = [w for _, w in occurring[: max(quarter, len(occurring) // 10)]]
     middling = [w for w, c in counted if 0.005 * total <= c < 0.05 * total]
-    result = [Query("common", w) for w in rng.sample(common, min(quarter, len(common)))]
-    result += [Query("rare", w) for w in rng.sample(rare, min(quarter, len(rare)))]
+    page = corpus.page
+    result = [Query("common", w, page) for w in rng.sample(common, min(quarter, len(common)))]
+    result += [Query("rare", w, page) for w in rng.sample(rare, min(quarter, len(rare)))]
     for title in rng.sample(titles, min(quarter, len(titles))):
-        picked = [w for w in title.replace(":", " ").split() if len(w) >= 3][:3]
-        result.append(Query("words", " ".join(picked).lower()))
+        picked = [w.strip("?") for w in title.replace(":", " ").split() if len(w) >= 3][:3]
+        result.append(Query("words", " ".join(picked).lower(), page))
     for word in rng.sample(middling + common, min(quarter, len(middling + common))):
         prefix = word[: rng.randint(3, 5)]
-        result.append(Query("prefix", _fold(prefix) if rng.random() < 0.5 else prefix))
+        result.append(Query("prefix", _fold(prefix) if rng.random() < 0.5 else prefix, page))
     return result
+
+
+def mixed(page: str, *groups: list[Query]) -> list[Query]:
+    """The queries of several corpora, in turn, sent to one ``page`` (``/search``)."""
+    longest = max((len(group) for group in groups), default=0)
+    return [
+        replace(group[n], page=page) for n in range(longest) for group in groups if n < len(group)
+    ]
 
 
 def representative(

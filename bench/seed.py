@@ -13,6 +13,11 @@ insert. ``support_count`` equals the rows, which is checked at the end.
 
 Later features add their data by appending a seeder to ``SEEDERS``: each gets the ``Seeding``
 (connection, plan so far, random generator, text generator) and returns a line for the log.
+The council and questions came so: ``write_council`` (the council, five terms from 2006 with
+33 seats each and many councillors re-elected, their groups, about thirteen sessions a year
+with their agendas, two sessions scheduled), ``write_questions`` (residents' and councillors'
+questions through their whole lifecycle, due dates by the app's own rules and calendar, with
+authors, addressees, supports, timeline and audit log) and ``finish_questions``.
 
 Run alone: ``python -m bench.seed --scale 1`` starts a cluster, seeds it, prints what it wrote
 and how long it took, and removes the cluster.
@@ -22,17 +27,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import subprocess
 import sys
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from flask import Flask
@@ -50,11 +58,13 @@ class Scale:
     accounts: int
     initiatives: int
     supports: int
+    #: Residents' and councillors' questions together.
+    questions: int = 0
 
 
 SCALES = {
-    1: Scale(1, accounts=6_000, initiatives=2_000, supports=100_000),
-    10: Scale(10, accounts=60_000, initiatives=20_000, supports=1_000_000),
+    1: Scale(1, accounts=6_000, initiatives=2_000, supports=100_000, questions=1_000),
+    10: Scale(10, accounts=60_000, initiatives=20_000, supports=1_000_000, questions=10_000),
 }
 
 #: The mix of states, as shares of all initiatives, chosen to be plausible for a threshold of
@@ -166,6 +176,9 @@ class Seeding:
     staff: dict[str, int] = field(default_factory=dict)
     plans: list[Plan] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The council (``write_council``) and the questions (``write_questions``).
+    council: Council | None = None
+    questions: list[QuestionPlan] = field(default_factory=list)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -735,6 +748,1140 @@ def finish(seeding: Seeding) -> str:
     return f"counters equal the rows; database {size[0] if size else '?'}"
 
 
+# --- the council, its sessions, and questions -----------------------------------------------
+
+#: Terms of office of the council: each from about 1 December of a year of local elections to
+#: the day before the next; the last one runs.
+TERM_STARTS = (
+    date(2006, 12, 4), date(2010, 11, 29), date(2014, 12, 1), date(2018, 12, 3), date(2022, 12, 5),
+)  # fmt: skip
+SEATS = 33
+#: Of a term's 33 councillors, this many sat on the council in the term before …
+RE_ELECTED = 14
+#: … and up to this many return after a term or more away.
+RETURNING = 2
+#: Seats given up within a term (each taken up by someone else for the rest of it).
+REPLACEMENTS = (1, 3)
+#: The lists councillors are elected on (fictional, as the demo's), with their weights.
+PARTY_LISTS = {
+    "Lista za razvoj Kranja": 6, "Socialni demokrati Kranj": 4, "Zeleni Kranj": 4,
+    "Neodvisna lista Kranj": 4, "Skupaj za Gorenjsko": 3, "Ljudska stranka Kranj": 3,
+    "Nova generacija": 2, "Levica Kranj": 2, "Lista Kranjčanov": 2, "Upokojenci za Kranj": 1,
+}  # fmt: skip
+#: A list with at least this many seats in a term forms a councillors' group.
+GROUP_SEATS = 3
+#: Regular sessions: once a month but in July and August, on the third Wednesday; a year also
+#: has about two extraordinary sessions and one by correspondence.
+REGULAR_MONTHS = (1, 2, 3, 4, 5, 6, 9, 10, 11, 12)
+EXTRAORDINARY_A_YEAR = 2
+CORRESPONDENCE_A_YEAR = 1
+#: Regular sessions scheduled after today.
+FUTURE_SESSIONS = 2
+#: An extraordinary session has an item for councillors' questions this often.
+EXTRAORDINARY_QUESTIONS = 0.3
+
+#: The mix of questions: shares of all of them.
+COUNCILLOR_SHARE = 0.55
+ORAL_SHARE = 0.8  # of councillors': posed at a session; the rest in writing
+INITIATIVE_SHARE = 0.25  # of councillors': a pobuda, not a question
+CASE_NUMBER_SHARE = {"councillor": 0.6, "resident": 0.15}
+#: Residents' questions: waiting for moderation, refused, withdrawn before publication.
+SUBMITTED_SHARE, REJECTED_SHARE, WITHDRAWN_UNPUBLISHED = 0.05, 0.05, 0.005
+#: Outcomes besides the answer, each a chance per question.
+WITHDRAWN_SHARE = {"councillor": 0.02, "resident": 0.03}
+MERGED_SHARE = 0.03  # councillors' only
+FOLLOW_UP_SHARE = 0.04
+ADOPTS_QUESTION_SHARE = 0.015
+ADOPTS_INITIATIVE_SHARE = 0.005
+EXTENSION_SHARE = 0.04
+INTERIM_SHARE, PARTIAL_SHARE = 0.06, 0.03
+#: Days from the start of the deadline to the full answer: log-normal around a median, and a
+#: share of questions that get stuck (a councillor's then lapses at the end of the term).
+ANSWER_MEDIAN_DAYS = {"councillor": 22.0, "resident": 24.0}
+ANSWER_SIGMA = {"councillor": 0.55, "resident": 0.6}
+STUCK_SHARE = {"councillor": 0.025, "resident": 0.05}
+#: The administration's classification marks of case numbers, by topic.
+CASE_CLASS = {
+    "promet": "371", "okolje": "354", "prostor": "350", "komunala": "355", "solstvo": "602",
+    "kultura-sport": "610", "sociala-zdravje": "122", "gospodarstvo": "300", "varnost": "220",
+    "uprava": "032",
+}  # fmt: skip
+#: Units councillors address (the council's own service is not asked).
+ADDRESSED_UNITS = ("KZ", "UDOU", "UOP", "UGDP", "UDD", "UF", "MIR")
+
+
+@dataclass(slots=True)
+class TermPlan:
+    id: int
+    starts_on: date
+    ends_on: date | None
+
+    @property
+    def label(self) -> str:  # as ``Term.label``
+        return f"{self.starts_on.year}–{self.ends_on.year if self.ends_on else ''}"
+
+    def holds(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+@dataclass(slots=True)
+class MandatePlan:
+    id: int
+    person_id: int
+    term: TermPlan
+    list_name: str
+    group_id: int | None
+    starts_on: date
+    ends_on: date | None
+
+    def holds(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+@dataclass(slots=True)
+class SessionPlan:
+    """What ``app.questions.due`` reads of a session (``held_on``, ``body_id``), and more."""
+
+    id: int
+    body_id: int
+    term: TermPlan
+    kind: str
+    number: int
+    held_on: date
+    questions_item_id: int | None = None
+
+
+@dataclass
+class Council:
+    body_id: int
+    terms: list[TermPlan]
+    people: dict[int, str]
+    mandates: list[MandatePlan]
+    #: Groups by id: (term id, name).
+    groups: dict[int, tuple[int, str]]
+    sessions: list[SessionPlan]
+    agenda_items: int = 0
+
+
+@dataclass(slots=True)
+class QuestionPlan:
+    """One question as it will be written (see ``write_questions``)."""
+
+    id: int
+    origin: str
+    kind: str
+    form: str
+    created_at: datetime
+    term: TermPlan | None = None
+    session: SessionPlan | None = None
+    received_on: date | None = None
+    author_id: int | None = None
+    people: list[int] = field(default_factory=list)
+    group_id: int | None = None
+    to_mayor: bool = False
+    units: list[str] = field(default_factory=list)
+    #: The unit that answers (its code), once one is chosen.
+    unit: str | None = None
+    topic: str | None = None
+    community_id: int | None = None
+    #: Residents': "submitted", "rejected", "unpublished" (withdrawn while waiting), or "".
+    moderation: str = ""
+    state: str = "posed"
+    submitted_at: datetime | None = None
+    published_at: datetime | None = None
+    #: When it stopped being open (answered in full, withdrawn, merged, lapsed); None: open.
+    closed_at: datetime | None = None
+    supports: list[tuple[int, datetime]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Asked:
+    """What ``app.questions.due.compute`` reads of a question, without the ORM."""
+
+    origin: Any
+    kind: Any
+    form: Any
+    session: SessionPlan | None
+    received_on: date | None
+    published_at: datetime | None
+
+
+def _local_at(day: date, hour: int, minute: int = 0) -> datetime:
+    from app.core.time import LOCAL_TZ
+
+    return datetime.combine(day, time_of_day(hour, minute), LOCAL_TZ)
+
+
+def _office_hours(rng: random.Random, day: date) -> datetime:
+    return _local_at(day, rng.randint(8, 14), rng.randint(0, 59))
+
+
+def _third_wednesday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(2 - first.weekday()) % 7 + 14)
+
+
+def _unique_names(rng: random.Random, count: int) -> list[str]:
+    from bench.text import FIRST_NAMES, SURNAMES
+
+    names: dict[str, None] = {}
+    while len(names) < count:
+        names[f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"] = None
+    return list(names)
+
+
+def _plan_members(seeding: Seeding, terms: list[TermPlan], today: date) -> Council:
+    """People, their mandates in each term (many re-elected), groups, and a few replacements."""
+    rng = seeding.rng
+    names = iter(_unique_names(rng, SEATS * len(terms) * 2))
+    people: dict[int, str] = {}
+    party: dict[int, str] = {}
+    lists, weights = list(PARTY_LISTS), [float(w) for w in PARTY_LISTS.values()]
+
+    def newcomer() -> int:
+        person_id = len(people) + 1
+        people[person_id] = next(names)
+        party[person_id] = rng.choices(lists, weights=weights)[0]
+        return person_id
+
+    mandates: list[MandatePlan] = []
+    groups: dict[int, tuple[int, str]] = {}
+    previous: list[int] = []
+    for term in terms:
+        if not previous:
+            seated = [newcomer() for _ in range(SEATS)]
+        else:
+            stay = rng.sample(previous, RE_ELECTED)
+            away = [p for p in people if p not in previous]
+            back = rng.sample(away, min(len(away), rng.randint(0, RETURNING)))
+            seated = stay + back
+            seated += [newcomer() for _ in range(SEATS - len(seated))]
+            for person_id in stay + back:
+                if rng.random() < 0.15:  # elected on another list this time
+                    party[person_id] = rng.choices(lists, weights=weights)[0]
+        counts = {name: sum(party[p] == name for p in seated) for name in lists}
+        group_of: dict[str, int] = {}
+        for name in lists:
+            if counts[name] >= GROUP_SEATS:
+                group_id = len(groups) + 1
+                groups[group_id] = (term.id, f"Svetniška skupina {name}")
+                group_of[name] = group_id
+        last_day = term.ends_on or today - timedelta(days=30)
+        ending = set(rng.sample(seated, rng.randint(*REPLACEMENTS)))
+        sat = list(seated)
+        for person_id in seated:
+            list_name = party[person_id]
+            mandate = MandatePlan(
+                len(mandates) + 1,
+                person_id,
+                term,
+                list_name,
+                group_of.get(list_name),
+                term.starts_on,
+                term.ends_on,
+            )
+            mandates.append(mandate)
+            if person_id not in ending:
+                continue
+            # Gives the seat up; the next on the same list takes it the day after.
+            mandate.ends_on = term.starts_on + (last_day - term.starts_on) * (
+                0.2 + 0.7 * rng.random()
+            )
+            former = [p for p in people if p not in sat and party[p] == list_name]
+            successor = rng.choice(former) if former and rng.random() < 0.3 else newcomer()
+            party[successor] = list_name
+            sat.append(successor)
+            mandates.append(
+                MandatePlan(
+                    len(mandates) + 1,
+                    successor,
+                    term,
+                    list_name,
+                    group_of.get(list_name),
+                    mandate.ends_on + timedelta(days=1),
+                    term.ends_on,
+                )
+            )
+        previous = sat
+    return Council(0, terms, people, mandates, groups, [])
+
+
+def _plan_sessions(
+    seeding: Seeding, council: Council, today: date
+) -> list[tuple[SessionPlan, list[str]]]:
+    """Sessions over every term, numbered within kind and term, each with its agenda."""
+    from app.council.demo import QUESTIONS_ITEM
+
+    rng, text = seeding.rng, seeding.text
+    days: list[tuple[TermPlan, str, date]] = []
+    for term in council.terms:
+        end = term.ends_on or today - timedelta(days=1)
+        month = date(term.starts_on.year, term.starts_on.month, 1)
+        while month <= end:
+            day = _third_wednesday(month.year, month.month)
+            if month.month in REGULAR_MONTHS and term.starts_on <= day <= end:
+                days.append((term, "regular", day))
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        years = (end - term.starts_on).days / 365.25
+        for kind, a_year in (
+            ("extraordinary", EXTRAORDINARY_A_YEAR),
+            ("correspondence", CORRESPONDENCE_A_YEAR),
+        ):
+            for _ in range(round(a_year * years)):
+                day = term.starts_on + timedelta(days=rng.randrange((end - term.starts_on).days))
+                while day.weekday() >= 5:
+                    day -= timedelta(days=1)
+                days.append((term, kind, max(day, term.starts_on)))
+    current = council.terms[-1]
+    month = date(today.year, today.month, 1)
+    future = 0
+    while future < FUTURE_SESSIONS:
+        day = _third_wednesday(month.year, month.month)
+        if month.month in REGULAR_MONTHS and day > today:
+            days.append((current, "regular", day))
+            future += 1
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    days.sort(key=lambda item: (item[2], item[1]))
+    numbers: dict[tuple[int, str], int] = {}
+    planned = []
+    for n, (term, kind, day) in enumerate(days, start=1):
+        number = numbers[(term.id, kind)] = numbers.get((term.id, kind), 0) + 1
+        session = SessionPlan(n, council.body_id, term, kind, number, day)
+        if kind == "regular":
+            agenda = ["Potrditev zapisnika prejšnje seje", QUESTIONS_ITEM]
+            agenda += [text.agenda_item(day.year) for _ in range(rng.randint(2, 6))]
+        elif kind == "extraordinary":
+            agenda = [text.agenda_item(day.year) for _ in range(rng.randint(1, 3))]
+            if rng.random() < EXTRAORDINARY_QUESTIONS:
+                agenda.append(QUESTIONS_ITEM)
+        else:
+            agenda = [text.agenda_item(day.year) for _ in range(rng.randint(1, 2))]
+        planned.append((session, list(dict.fromkeys(agenda))))
+    return planned
+
+
+def write_council(seeding: Seeding) -> str:
+    """The council (``mestni-svet``), five terms, councillors, groups, sessions and agendas."""
+    from app.core.time import to_local
+    from app.council.demo import COUNCIL_NAME, COUNCIL_SLUG, QUESTIONS_ITEM
+
+    connection, rng = seeding.connection, seeding.rng
+    today = to_local(seeding.now).date()
+    found = connection.execute(
+        "SELECT id FROM council_bodies WHERE slug = %s", (COUNCIL_SLUG,)
+    ).fetchone()
+    if found is None:
+        copy_rows(
+            connection,
+            "council_bodies",
+            ["id", "slug", "name_sl", "name_en", "kind"],
+            [(1, COUNCIL_SLUG, COUNCIL_NAME[0], COUNCIL_NAME[1], "council")],
+        )
+    body_id = found[0] if found else 1
+    terms = [
+        TermPlan(n, start, TERM_STARTS[n] - timedelta(days=1) if n < len(TERM_STARTS) else None)
+        for n, start in enumerate(TERM_STARTS, start=1)
+    ]
+    council = _plan_members(seeding, terms, today)
+    council.body_id = body_id
+    copy_rows(
+        connection,
+        "council_terms",
+        ["id", "body_id", "starts_on", "ends_on"],
+        [(t.id, body_id, t.starts_on, t.ends_on) for t in terms],
+    )
+    copy_rows(connection, "people", ["id", "name"], sorted(council.people.items()))
+    copy_rows(
+        connection,
+        "councillor_groups",
+        ["id", "term_id", "name"],
+        [(group_id, term_id, name) for group_id, (term_id, name) in council.groups.items()],
+    )
+    copy_rows(
+        connection,
+        "council_mandates",
+        ["id", "person_id", "term_id", "list_name", "group_id", "starts_on", "ends_on"],
+        [
+            (m.id, m.person_id, m.term.id, m.list_name, m.group_id, m.starts_on, m.ends_on)
+            for m in council.mandates
+        ],
+    )
+    planned = _plan_sessions(seeding, council, today)
+    council.sessions = [session for session, _ in planned]
+    items: list[tuple[int, int, int, str]] = []
+    for session, agenda in planned:
+        for position, title in enumerate(agenda, start=1):
+            items.append((len(items) + 1, session.id, position, title))
+            if title == QUESTIONS_ITEM:
+                session.questions_item_id = len(items)
+    council.agenda_items = len(items)
+
+    def session_rows() -> Iterable[tuple[Any, ...]]:
+        for s in council.sessions:
+            # Announced some weeks before; a held one's record updated after it.
+            created = _office_hours(rng, s.held_on - timedelta(days=rng.randint(14, 40)))
+            updated = _office_hours(rng, s.held_on + timedelta(days=rng.randint(1, 10)))
+            yield (
+                s.id,
+                body_id,
+                s.term.id,
+                s.kind,
+                s.number,
+                s.held_on,
+                None,
+                created,
+                min(updated, seeding.now) if s.held_on <= today else created,
+            )
+
+    copy_rows(
+        connection,
+        "council_sessions",
+        [
+            "id",
+            "body_id",
+            "term_id",
+            "kind",
+            "number",
+            "held_on",
+            "note",
+            "created_at",
+            "updated_at",
+        ],
+        session_rows(),
+    )
+    copy_rows(connection, "agenda_items", ["id", "session_id", "position", "title"], items)
+    seeding.council = council
+    kinds = {
+        k: sum(s.kind == k for s in council.sessions)
+        for k in ("regular", "extraordinary", "correspondence")
+    }
+    return (
+        f"{len(terms)} terms, {len(council.people)} people, {len(council.mandates)} mandates, "
+        f"{len(council.groups)} groups, {len(council.sessions)} sessions "
+        f"({', '.join(f'{k} {n}' for k, n in kinds.items())}; {FUTURE_SESSIONS} scheduled), "
+        f"{len(items)} agenda items"
+    )
+
+
+class _Weighted:
+    """Draws from items ordered by a key, the first ``k`` of them, by weight (O(log n))."""
+
+    def __init__(self, rng: random.Random, items: list[Any], weights: Iterable[float]) -> None:
+        self.rng, self.items = rng, items
+        self.cumulative = list(accumulate(weights))
+
+    def draw(self, k: int | None = None) -> Any:
+        k = len(self.items) if k is None else max(1, min(k, len(self.items)))
+        point = self.rng.random() * self.cumulative[k - 1]
+        return self.items[min(bisect_right(self.cumulative, point, hi=k), k - 1)]
+
+
+def _plan_question_skeletons(seeding: Seeding, council: Council) -> list[QuestionPlan]:
+    """Who asked what, where and when; ids in the order they were created."""
+    rng, now = seeding.rng, seeding.now
+    from app.core.time import to_local
+
+    today = to_local(now).date()
+    total = seeding.scale.questions
+    councillor_total = round(total * COUNCILLOR_SHARE)
+    oral_total = round(councillor_total * ORAL_SHARE)
+    topics = {k: float(v) for k, v in TOPIC_WEIGHTS.items() if k in seeding.topics}
+    community_weights = {
+        slug: float(LARGE_COMMUNITIES.get(slug, 1)) for slug in sorted(seeding.communities)
+    }
+
+    def growth(day: date) -> float:  # more questions in later years
+        return 1 + (day.year - TERM_STARTS[0].year) / 8
+
+    def community(share: float) -> int | None:
+        if rng.random() >= share:
+            return None
+        return seeding.communities[_weighted(rng, community_weights)]
+
+    plans: list[QuestionPlan] = []
+    # Councillors' questions: oral at sessions with an item for them, written on working days.
+    held = [s for s in council.sessions if s.questions_item_id and s.held_on < today]
+    session_weights = list(
+        accumulate(growth(s.held_on) * (1 if s.kind == "regular" else 0.3) for s in held)
+    )
+    first, last = TERM_STARTS[0], today - timedelta(days=1)
+    span = (last - first).days
+    for n in range(councillor_total):
+        kind = "initiative" if rng.random() < INITIATIVE_SHARE else "question"
+        if n < oral_total:
+            session = rng.choices(held, cum_weights=session_weights)[0]
+            recorded = _local_at(session.held_on, rng.randint(18, 21), rng.randint(0, 59))
+            recorded += _days(rng.choice((0, 0, 1, 2)))
+            plan = QuestionPlan(
+                0, "councillor", kind, "oral", min(recorded, now), session.term, session
+            )
+        else:
+            while True:
+                day = first + timedelta(days=rng.randrange(span))
+                if day.weekday() < 5 and rng.random() < growth(day) / growth(last):
+                    break
+            term = next(t for t in council.terms if t.holds(day))
+            plan = QuestionPlan(
+                0,
+                "councillor",
+                kind,
+                "written",
+                min(_office_hours(rng, day), now),
+                term,
+                received_on=day,
+            )
+            if rng.random() < 0.25:  # presented at the next regular session too
+                plan.session = next(
+                    (s for s in held if s.kind == "regular" and s.held_on > day and s.term is term),
+                    None,
+                )
+        if rng.random() < 0.7:
+            plan.topic = _weighted(rng, topics)
+        plan.community_id = community(0.3)
+        plans.append(plan)
+    # Residents' questions, within the platform's history, more of them lately.
+    for _ in range(total - councillor_total):
+        age = HISTORY_DAYS * rng.random() ** 1.6
+        plan = QuestionPlan(0, "resident", "question", "written", now - _days(age))
+        roll = rng.random()
+        if roll < SUBMITTED_SHARE:
+            plan.moderation = "submitted"
+            plan.created_at = now - _days(rng.uniform(0.2, 10))
+        elif roll < SUBMITTED_SHARE + REJECTED_SHARE:
+            plan.moderation = "rejected"
+            plan.created_at = now - _days(max(age, rng.uniform(1, 5)))
+        elif roll < SUBMITTED_SHARE + REJECTED_SHARE + WITHDRAWN_UNPUBLISHED:
+            plan.moderation = "unpublished"
+            plan.created_at = now - _days(max(age, rng.uniform(1, 5)))
+        plan.topic = _weighted(rng, topics)
+        plan.community_id = community(0.75)
+        plans.append(plan)
+    plans.sort(key=lambda p: p.created_at)
+    for n, plan in enumerate(plans, start=1):
+        plan.id = n
+    return plans
+
+
+def write_questions(seeding: Seeding) -> str:
+    """Questions of residents and councillors through their lifecycle, with their authors,
+    addressees, supports, timeline and audit entries; due dates by the app's own rules."""
+    with seeding.app.app_context():
+        return _write_questions(seeding)
+
+
+def _write_questions(seeding: Seeding) -> str:
+    import sqlalchemy as sa
+
+    from app.core.text import render_markdown
+    from app.core.time import to_local
+    from app.extensions import db
+    from app.initiatives.lemmas import lemma_text
+    from app.moderation.decisions import REASONS_NEEDING_A_NOTE
+    from app.questions import deadlines, due
+    from app.questions import models as qm
+
+    council = seeding.council
+    if council is None:
+        raise SystemExit("write_questions needs write_council before it")
+    rng, text, now, connection = seeding.rng, seeding.text, seeding.now, seeding.connection
+    today = to_local(now).date()
+    ctx = due.Context(
+        rules=list(db.session.scalars(sa.select(qm.DeadlineRule))),
+        calendar=deadlines.Calendar(),
+        regular_sessions={
+            council.body_id: sorted(s.held_on for s in council.sessions if s.kind == "regular")
+        },
+    )
+    moderators = [v for k, v in seeding.staff.items() if k.startswith("moderator:")]
+    # The council office keeps the council's record: a staff account of its own.
+    office = next(n for n in range(1, 21) if n not in seeding.staff.values())
+    seeding.staff["council_office"] = office
+    copy_rows(
+        connection,
+        "role_grants",
+        ["user_id", "role", "org_unit_id", "granted_at"],
+        [(office, "council_office", None, seeding.accounts[office - 1].created_at)],
+    )
+
+    def official(code: str | None) -> int | None:
+        return seeding.staff.get(f"official:{code}") if code else None
+
+    # Who may ask and support: set-up accounts that were not deleted, by when they came.
+    askers = sorted(
+        (a for a in seeding.accounts if a.pseudonym and not a.tombstone and a.id > 20),
+        key=lambda a: a.created_at,
+    )
+    created = [a.created_at for a in askers]
+    authors = _Weighted(rng, [a.id for a in askers], (rng.paretovariate(1.6) for _ in askers))
+    supporters = _Weighted(
+        rng, [a.id for a in askers], (rng.lognormvariate(0, 1.1) for _ in askers)
+    )
+    activity = {pid: rng.paretovariate(1.5) for pid in council.people}
+    initiatives = [p for p in seeding.plans if p.kind in ("open", "expired", "awaiting")]
+    adopted_initiatives: set[int] = set()
+    reasons = sorted(seeding.reasons)
+
+    plans = _plan_question_skeletons(seeding, council)
+    events: list[tuple[int, str, datetime, int | None, str | None, str]] = []
+    audits: list[tuple[datetime, int | None, str, str, int, str]] = []
+    initiative_events: list[tuple[int, str, datetime, int | None, str]] = []
+    authors_rows: list[tuple[int, int, int]] = []
+    addressee_rows: list[tuple[int, int, int]] = []
+    rows: list[dict[str, Any]] = []
+    case_numbers: dict[tuple[str, int], int] = {}
+    by_term: dict[int, list[QuestionPlan]] = {}
+    last_by_person: dict[int, int] = {}
+    residents_open: list[QuestionPlan] = []  # published, by publication, for adoption
+    adopted_questions: set[int] = set()
+
+    def happened(
+        q: QuestionPlan,
+        kind: str,
+        at: datetime,
+        actor: int | None,
+        note: str | None = None,
+        action: str | None = None,
+        **data: Any,
+    ) -> None:
+        events.append((q.id, kind, at, actor, note, json.dumps(data)))
+        if action:
+            audits.append((at, actor, action, "question", q.id, json.dumps(data)))
+
+    def case_number(q: QuestionPlan, year: int) -> str:
+        mark = CASE_CLASS.get(q.topic or "", "032")
+        number = case_numbers.get((mark, year), rng.randint(0, 20)) + rng.randint(1, 4)
+        case_numbers[(mark, year)] = number
+        return f"{mark}-{number}/{year}"
+
+    def seated(day: date) -> list[MandatePlan]:
+        return [m for m in council.mandates if m.holds(day)]
+
+    names = [
+        "id", "origin", "kind", "form", "state", "title", "body", "body_html", "topic_id",
+        "community_id", "author_id", "recorded_by_id", "group_id", "to_mayor", "session_id",
+        "agenda_item_id", "received_on", "case_number", "follow_up_of_id", "adopts_question_id",
+        "adopts_initiative_id", "merged_into_id", "responsible_unit_id", "support_count",
+        "deadline_rule_id", "starts_on", "due_on", "extended_to", "extension_reason",
+        "overdue_recorded_at", "created_at", "updated_at", "submitted_at", "published_at",
+        "answered_at", "closed_at", "answer_text", "answer_html", "answered_by_unit_id",
+        "rejection_reason_id", "rejection_note", *qm.SEARCHABLE_TEXT.values(),
+    ]  # fmt: skip
+
+    for q in plans:
+        row: dict[str, Any] = dict.fromkeys(names)
+        row.update(
+            id=q.id,
+            origin=q.origin,
+            kind=q.kind,
+            form=q.form,
+            title=text.question_title(q.origin, q.kind),
+            body=text.question_body(),
+            topic_id=seeding.topics[q.topic] if q.topic else None,
+            community_id=q.community_id,
+            to_mayor=False,
+            support_count=0,
+            created_at=q.created_at,
+        )
+        row["body_html"] = render_markdown(row["body"])
+        for source, target in qm.SEARCHABLE_TEXT.items():
+            row[target] = lemma_text(row[source])
+        moments = [q.created_at]
+        moderator = rng.choice(moderators)
+
+        if q.origin == "resident":
+            k = bisect_right(created, q.created_at)
+            if k == 0:
+                k = 1
+                q.created_at = row["created_at"] = askers[0].created_at + _days(0.05)
+            q.author_id = row["author_id"] = row["recorded_by_id"] = authors.draw(k)
+            q.submitted_at = row["submitted_at"] = q.created_at
+            happened(q, "submitted", q.submitted_at, q.author_id, action="question.ask")
+            if q.moderation == "submitted":
+                q.state = "submitted"
+            elif q.moderation == "unpublished":
+                q.state = "withdrawn"
+                q.closed_at = q.submitted_at + _days(rng.uniform(0.01, 1))
+                happened(q, "withdrawn", q.closed_at, q.author_id, action="question.withdraw")
+            elif q.moderation == "rejected":
+                q.state = "rejected"
+                q.closed_at = q.submitted_at + _days(rng.uniform(0.1, 3))
+                reason = rng.choice(reasons)
+                note = text.rejection_note()
+                if reason in REASONS_NEEDING_A_NOTE and note is None:
+                    note = "Vprašanje ni namenjeno občini."
+                row["rejection_reason_id"] = seeding.reasons[reason]
+                row["rejection_note"] = note
+                happened(
+                    q,
+                    "rejected",
+                    q.closed_at,
+                    moderator,
+                    note,
+                    action="question.reject",
+                    reason=reason,
+                )
+            else:
+                q.published_at = q.submitted_at + _days(rng.uniform(0.05, 3))
+                if q.published_at > now:
+                    q.published_at = q.submitted_at + (now - q.submitted_at) / 2
+                if rng.random() < 0.6:  # the moderator chose the unit that answers
+                    q.unit = UNIT_OF_TOPIC.get(q.topic or "", "UDOU")
+                    q.state = "assigned"
+            if q.closed_at:
+                row["closed_at"] = q.closed_at
+                moments.append(q.closed_at)
+        else:
+            if q.session is not None:
+                row["session_id"] = q.session.id
+                if q.form == "oral":
+                    row["agenda_item_id"] = q.session.questions_item_id
+            row["received_on"] = q.received_on
+            on = q.session.held_on if q.form == "oral" and q.session else q.received_on
+            assert on is not None  # noqa: S101
+            there = seated(on)
+            if rng.random() < 0.12:  # a councillors' group asks as one
+                groups = sorted({m.group_id for m in there if m.group_id})
+                if groups:
+                    q.group_id = row["group_id"] = rng.choice(groups)
+                    there = [m for m in there if m.group_id == q.group_id]
+            if q.group_id is None or rng.random() < 0.5:
+                count = 1 + (rng.random() < 0.2) + (rng.random() < 0.05)
+                chosen: dict[int, None] = {}
+                people = [m.person_id for m in there]
+                weights = [activity[p] for p in people]
+                while len(chosen) < min(count, len(people)):
+                    chosen[rng.choices(people, weights=weights)[0]] = None
+                q.people = list(chosen)
+            for position, person_id in enumerate(q.people):
+                authors_rows.append((q.id, person_id, position))
+            # To the mayor, to one or two units, or both.
+            roll = rng.random()
+            preferred = UNIT_OF_TOPIC.get(q.topic or "", rng.choice(ADDRESSED_UNITS))
+            q.to_mayor = row["to_mayor"] = roll < 0.35
+            if roll >= 0.2:
+                q.units = [preferred]
+                if rng.random() < 0.18:
+                    q.units.append(rng.choice([u for u in ADDRESSED_UNITS if u != preferred]))
+            for position, code in enumerate(q.units):
+                addressee_rows.append((q.id, seeding.units[code], position))
+            if len(q.units) == 1:
+                q.unit = q.units[0]  # addressed to one unit: it answers
+            q.published_at = q.created_at
+            row["recorded_by_id"] = office
+            if q.people and q.people[0] in last_by_person and rng.random() < FOLLOW_UP_SHARE:
+                row["follow_up_of_id"] = last_by_person[q.people[0]]
+            for person_id in q.people:
+                last_by_person[person_id] = q.id
+            q.state = "assigned" if q.unit else "posed"
+
+        if q.published_at is None:
+            row["state"] = q.state
+            row["updated_at"] = max(moments)
+            rows.append(row)
+            continue
+
+        # --- public: the deadline runs from the session, the date received, or publication
+        row["published_at"] = q.published_at
+        moments.append(q.published_at)
+        asked = _Asked(
+            qm.Origin(q.origin),
+            qm.Kind(q.kind),
+            qm.Form(q.form),
+            q.session,
+            q.received_on,
+            q.published_at,
+        )
+        deadline = due.compute(cast(Any, asked), ctx)
+        due_on = None
+        start = to_local(q.published_at).date()
+        if deadline is not None:
+            row["deadline_rule_id"] = deadline.rule.id
+            start = row["starts_on"] = deadline.due.start
+            due_on = row["due_on"] = deadline.due.due_on
+        if q.origin == "resident":
+            happened(
+                q,
+                "published",
+                q.published_at,
+                moderator,
+                action="question.publish",
+                due=due_on.isoformat() if due_on else None,
+            )
+        else:
+            happened(
+                q,
+                "recorded",
+                q.published_at,
+                office,
+                action="question.record",
+                due=due_on.isoformat() if due_on else None,
+            )
+        posed = _local_at(start, 12)
+        # When the full answer would come (None: never, it is stuck).
+        answer_at: datetime | None = None
+        if rng.random() >= STUCK_SHARE[q.origin]:
+            days = rng.lognormvariate(
+                math.log(ANSWER_MEDIAN_DAYS[q.origin]), ANSWER_SIGMA[q.origin]
+            )
+            answer_at = max(posed + _days(days), q.published_at + _days(rng.uniform(0.1, 2)))
+        elif q.origin == "resident":
+            answer_at = posed + _days(rng.uniform(60, 400))
+        nominal_end = answer_at or posed + _days(45)
+        steps: list[tuple[datetime, str, dict[str, Any]]] = []
+        actor_unit = q.unit or UNIT_OF_TOPIC.get(q.topic or "", "UDOU")
+        if rng.random() < CASE_NUMBER_SHARE[q.origin]:
+            steps.append((q.published_at + _days(rng.uniform(0.5, 6)), "registered", {}))
+        if q.unit is None:
+            steps.append(
+                (q.published_at + _days(rng.uniform(0.5, 5)), "assigned", {"unit": actor_unit})
+            )
+        span_days = (nominal_end - posed).total_seconds() / 86400
+        if rng.random() < 0.5:
+            steps.append(
+                (
+                    posed + _days(span_days * rng.uniform(0.25, 0.5)),
+                    "stage",
+                    {"to": "in_preparation"},
+                )
+            )
+        if rng.random() < 0.3:
+            steps.append(
+                (
+                    posed + _days(span_days * rng.uniform(0.8, 0.95)),
+                    "stage",
+                    {"to": "awaiting_signature"},
+                )
+            )
+        extended_to = None
+        if due_on and rng.random() < EXTENSION_SHARE:
+            at = _office_hours(rng, due_on - timedelta(days=rng.randint(1, 10)))
+            if q.published_at < at:
+                extended_to = due_on + timedelta(days=rng.randint(15, 45))
+                steps.append((at, "extended", {"to": extended_to}))
+                if answer_at is not None:  # answered within, or soon after, the extension
+                    answer_at = max(
+                        answer_at,
+                        _office_hours(
+                            rng,
+                            due_on
+                            + timedelta(days=rng.randint(0, (extended_to - due_on).days + 7)),
+                        ),
+                    )
+        partial_roll = rng.random()
+        if partial_roll < INTERIM_SHARE + PARTIAL_SHARE:
+            kind = "interim" if partial_roll < INTERIM_SHARE else "partial"
+            at = posed + _days(rng.uniform(10, 28) if kind == "interim" else rng.uniform(15, 40))
+            steps.append((max(at, q.published_at + _days(0.5)), "answer", {"answer": kind}))
+        if answer_at is not None:
+            steps.append((answer_at, "answer", {"answer": "full"}))
+        withdraw_roll = rng.random()
+        if withdraw_roll < WITHDRAWN_SHARE[q.origin]:
+            steps.append((q.published_at + _days(rng.uniform(1, 30)), "withdrawn", {}))
+        elif q.origin == "councillor" and withdraw_roll < WITHDRAWN_SHARE[q.origin] + MERGED_SHARE:
+            siblings = [
+                other
+                for other in by_term.get(q.term.id if q.term else 0, [])[-40:]
+                if other.state != "merged" and other.id != q.id
+            ]
+            if siblings:
+                into = rng.choice(siblings)
+                steps.append(
+                    (q.published_at + _days(rng.uniform(2, 20)), "merged", {"into": into.id})
+                )
+        lapse_at = None
+        if q.origin == "councillor" and q.term and q.term.ends_on:
+            lapse_at = _local_at(q.term.ends_on + timedelta(days=rng.randint(1, 10)), 12)
+            steps.append((lapse_at, "lapsed", {"term": q.term.label}))
+        earliest = q.published_at + timedelta(hours=1)
+        steps = sorted(
+            ((max(at, earliest), step, data) for at, step, data in steps), key=lambda step: step[0]
+        )
+
+        # Walk the steps as the services would take them, up to the end or now.
+        effective = due_on
+        answered_kind = None
+        for at, step, data in steps:
+            if at > now or q.closed_at is not None:
+                break
+            if effective and q.state in OPEN_STATES and row["overdue_recorded_at"] is None:
+                late = _local_at(effective + timedelta(days=1), 2)
+                if late <= at:
+                    row["overdue_recorded_at"] = late
+                    happened(
+                        q,
+                        "overdue",
+                        late,
+                        None,
+                        action="question.overdue",
+                        due=effective.isoformat(),
+                    )
+            unit = official(q.unit or actor_unit)
+            if step == "registered":
+                number = case_number(q, start.year)
+                row["case_number"] = number
+                if q.state == "posed":
+                    q.state = "registered"
+                happened(
+                    q,
+                    "registered",
+                    at,
+                    unit if q.origin == "resident" else office,
+                    action="question.register",
+                    case_number=number,
+                )
+            elif step == "assigned":
+                if q.unit is not None:
+                    continue
+                q.unit = data["unit"]
+                if q.state in ("posed", "registered"):
+                    q.state = "assigned"
+                keeper = moderator if q.origin == "resident" else office
+                happened(q, "assigned", at, keeper, action="question.assign", unit=q.unit)
+            elif step == "stage":
+                if q.state in ("interim_answered", "partially_answered") or q.unit is None:
+                    continue
+                change = {"from": q.state, "to": data["to"]}
+                q.state = data["to"]
+                happened(q, "state_changed", at, unit, action="question.stage", **change)
+            elif step == "extended":
+                assert effective is not None  # noqa: S101
+                reason = text.extension_reason()
+                change = {"from": effective.isoformat(), "to": data["to"].isoformat()}
+                row["extended_to"], row["extension_reason"] = data["to"], reason
+                effective = data["to"]
+                happened(q, "extended", at, unit, reason, action="question.extend", **change)
+            elif step == "answer":
+                if q.unit is None:  # an official answers for the unit it goes to
+                    q.unit = actor_unit
+                    happened(
+                        q,
+                        "assigned",
+                        at - _days(0.5),
+                        official(q.unit),
+                        action="question.assign",
+                        unit=q.unit,
+                    )
+                answered_kind = data["answer"]
+                answer = text.answer(answered_kind)
+                row["answer_text"], row["answer_html"] = answer, render_markdown(answer)
+                row["answered_at"] = at
+                row["answered_by_unit_id"] = seeding.units[q.unit]
+                on_time = effective is None or to_local(at).date() <= effective
+                q.state = {
+                    "full": "answered",
+                    "partial": "partially_answered",
+                    "interim": "interim_answered",
+                }[answered_kind]
+                if answered_kind == "full":
+                    q.closed_at = at
+                happened(
+                    q,
+                    "answered",
+                    at,
+                    official(q.unit),
+                    action="question.answer",
+                    answer=answered_kind,
+                    on_time=on_time,
+                )
+            elif step == "withdrawn":
+                q.state, q.closed_at = "withdrawn", at
+                actor = q.author_id if q.origin == "resident" else office
+                happened(q, "withdrawn", at, actor, action="question.withdraw")
+            elif step == "merged":
+                q.state, q.closed_at = "merged", at
+                row["merged_into_id"] = data["into"]
+                happened(q, "merged", at, office, action="question.merge", into=data["into"])
+            elif step == "lapsed":
+                q.state, q.closed_at = "lapsed", at
+                happened(q, "lapsed", at, None, action="question.lapse", term=data["term"])
+            moments.append(at)
+        if q.closed_at is None and effective and row["overdue_recorded_at"] is None:
+            late = _local_at(effective + timedelta(days=1), 2)
+            if late <= now:  # open past its due date: mark-overdue has seen it
+                row["overdue_recorded_at"] = late
+                happened(
+                    q, "overdue", late, None, action="question.overdue", due=effective.isoformat()
+                )
+        if q.unit:
+            row["responsible_unit_id"] = seeding.units[q.unit]
+        row["closed_at"] = q.closed_at
+
+        if q.origin == "councillor":
+            by_term.setdefault(q.term.id if q.term else 0, []).append(q)
+            # Takes up a resident's question still open, or an initiative still in play.
+            if rng.random() < ADOPTS_QUESTION_SHARE:
+                for other in reversed(residents_open[-60:]):
+                    if (
+                        other.id not in adopted_questions
+                        and other.published_at
+                        and other.published_at < q.published_at
+                        and (other.closed_at is None or other.closed_at > q.published_at)
+                    ):
+                        adopted_questions.add(other.id)
+                        row["adopts_question_id"] = other.id
+                        happened(
+                            other,
+                            "adopted",
+                            q.published_at,
+                            office,
+                            action="question.adopted",
+                            question_id=q.id,
+                        )
+                        break
+            elif rng.random() < ADOPTS_INITIATIVE_SHARE / (1 - ADOPTS_QUESTION_SHARE):
+                for plan in rng.sample(initiatives, min(20, len(initiatives))):
+                    # Published, awaiting the answer, or expired: adoptable all along.
+                    if (
+                        plan.id not in adopted_initiatives
+                        and plan.published_at
+                        and plan.published_at < q.published_at
+                    ):
+                        adopted_initiatives.add(plan.id)
+                        row["adopts_initiative_id"] = plan.id
+                        adoption = json.dumps({"question_id": q.id})
+                        initiative_events.append(
+                            (plan.id, "adopted", q.published_at, office, adoption)
+                        )
+                        audits.append(
+                            (
+                                q.published_at,
+                                office,
+                                "initiative.adopted",
+                                "initiative",
+                                plan.id,
+                                json.dumps({"by_question": q.id}),
+                            )
+                        )
+                        break
+        else:
+            residents_open.append(q)
+            end = min(q.closed_at or now, now)
+            count = min(300, int(rng.lognormvariate(1.5, 1.4)))
+            k = bisect_right(created, q.published_at)
+            chosen_users: dict[int, None] = {}
+            for _ in range(count * 3):
+                if len(chosen_users) >= min(count, k - 1):
+                    break
+                user_id = supporters.draw(k)
+                if user_id != q.author_id:
+                    chosen_users[user_id] = None
+            times = sorted(_between(rng, q.published_at, end, 1.8) for _ in chosen_users)
+            q.supports = list(zip(chosen_users, times, strict=True))
+            row["support_count"] = len(q.supports)
+        row["state"] = q.state
+        row["updated_at"] = max(moments)
+        rows.append(row)
+
+    started = time.perf_counter()
+    count = copy_rows(connection, "questions", names, ([r[n] for n in names] for r in rows))
+    seeding.timings["questions (text, lemmas, search index)"] = time.perf_counter() - started
+    copy_rows(
+        connection, "question_authors", ["question_id", "person_id", "position"], authors_rows
+    )
+    copy_rows(
+        connection, "question_addressees", ["question_id", "unit_id", "position"], addressee_rows
+    )
+    supports = copy_rows(
+        connection,
+        "question_supports",
+        ["question_id", "user_id", "created_at"],
+        ((q.id, user_id, at) for q in plans for user_id, at in q.supports),
+    )
+    copy_rows(
+        connection,
+        "question_events",
+        ["question_id", "kind", "created_at", "actor_id", "note", "data"],
+        sorted(events, key=lambda e: e[2]),
+    )
+    copy_rows(
+        connection,
+        "audit_entries",
+        ["created_at", "actor_id", "action", "target_type", "target_id", "data"],
+        sorted(audits, key=lambda a: a[0]),
+    )
+    copy_rows(
+        connection,
+        "initiative_events",
+        ["initiative_id", "kind", "created_at", "actor_id", "data"],
+        initiative_events,
+    )
+    seeding.questions = plans
+    states: dict[str, int] = {}
+    for row in rows:
+        states[row["state"]] = states.get(row["state"], 0) + 1
+    councillors = sum(q.origin == "councillor" for q in plans)
+    overdue = sum(
+        1
+        for r in rows
+        if r["state"] in OPEN_STATES and (r["extended_to"] or r["due_on"] or today) < today
+    )
+    mix = ", ".join(f"{state} {n}" for state, n in sorted(states.items(), key=lambda i: -i[1]))
+    return (
+        f"{count:,} questions ({councillors:,} councillors', {count - councillors:,} residents'; "
+        f"{mix}; {overdue} overdue), {supports:,} supports, {len(authors_rows):,} authors, "
+        f"{len(addressee_rows):,} addressees, {len(events):,} timeline events, "
+        f"{len(audits):,} audit entries, {len(initiative_events)} initiatives adopted"
+    )
+
+
+#: The states in which the municipality still owes an answer (``app.questions.models.OPEN``).
+OPEN_STATES = frozenset(
+    {"posed", "registered", "assigned", "in_preparation", "awaiting_signature",
+     "interim_answered", "partially_answered"}
+)  # fmt: skip
+#: The tables the council and questions fill (or that their triggers write).
+QUESTION_TABLES = (
+    "council_bodies", "council_terms", "people", "councillor_groups", "council_mandates",
+    "council_sessions", "agenda_items", "questions", "question_authors", "question_addressees",
+    "question_supports", "question_events", "question_search_documents",
+    "initiative_search_terms", "initiative_events", "audit_entries", "role_grants",
+)  # fmt: skip
+
+
+def finish_questions(seeding: Seeding) -> str:
+    """Sequences after the explicit ids, the check that counters are true, statistics."""
+    from app.questions.models import OPEN
+
+    if {state.value for state in OPEN} != OPEN_STATES:
+        raise SystemExit("bench/seed.py: OPEN_STATES differs from app.questions.models.OPEN")
+    connection = seeding.connection
+    for table in (
+        "council_bodies",
+        "council_terms",
+        "people",
+        "councillor_groups",
+        "council_mandates",
+        "council_sessions",
+        "agenda_items",
+        "questions",
+    ):
+        connection.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608  (our names)
+            f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+        )
+    wrong = connection.execute(
+        "SELECT count(*) FROM questions q WHERE support_count <>"
+        " (SELECT count(*) FROM question_supports s WHERE s.question_id = q.id)"
+    ).fetchone()
+    if wrong is None or wrong[0]:
+        raise SystemExit(f"seeding error: {wrong} questions whose counter is not their rows")
+    indexed = connection.execute("SELECT count(*) FROM question_search_documents").fetchone()
+    connection.commit()
+    started = time.perf_counter()
+    connection.autocommit = True
+    for table in QUESTION_TABLES:
+        connection.execute(f"VACUUM ANALYZE {table}")
+    connection.autocommit = False
+    seeding.timings["vacuum analyze (questions)"] = time.perf_counter() - started
+    size = connection.execute(
+        "SELECT pg_size_pretty(pg_database_size(current_database()))"
+    ).fetchone()
+    return (
+        f"question counters equal the rows; {indexed[0] if indexed else 0:,} search documents; "
+        f"database {size[0] if size else '?'}"
+    )
+
+
 #: The seeders in order. A later feature appends its own (questions, replies, follows …).
 SEEDERS: list[Callable[[Seeding], str]] = [
     seed_reference,
@@ -743,6 +1890,9 @@ SEEDERS: list[Callable[[Seeding], str]] = [
     write_accounts,
     write_initiatives,
     finish,
+    write_council,
+    write_questions,
+    finish_questions,
 ]
 
 

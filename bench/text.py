@@ -116,6 +116,44 @@ REJECTION_NOTES = [
     "Prosimo, pobudo napišite brez osebnih podatkov.", "Iz besedila ni jasno, kaj predlagate.",
 ]  # fmt: skip
 
+#: Titles of questions and councillors' initiatives: ``{S}`` the subject, ``{s}`` the same in
+#: lower case, ``{P}`` the place, ``{w}`` a word, ``{r}`` a rare word.
+QUESTION_TITLES = {
+    ("councillor", "question"): [
+        "{S} {P}", "{S} {P}", "Stanje projekta: {s} {P}", "Kdaj bo urejeno: {s} {P}",
+        "Stroški: {s} {P}", "{S} {P}: {w} {w} {r}",
+    ],
+    ("councillor", "initiative"): ["Pobuda: {s} {P}", "Predlog: {s} {P}", "{S} {P}"],
+    ("resident", "question"): [
+        "Kdaj bo urejeno: {s} {P}?", "Zakaj ni urejeno: {s} {P}?", "{S} {P}?",
+        "Ali bo občina uredila: {s} {P}?", "Kdo je pristojen: {s} {P}?", "Kdaj bo {s} {P}?",
+    ],
+}  # fmt: skip
+#: The openings of the municipality's answers to questions.
+ANSWER_OPENINGS = [
+    "Na vprašanje odgovarjamo:", "Pojasnjujemo:", "Pristojni urad sporoča:",
+    "Mestna občina Kranj odgovarja:", "Po preverbi na terenu sporočamo:",
+]  # fmt: skip
+INTERIM_OPENINGS = ["Odgovor pripravljamo.", "Podatke še zbiramo.", "Zadevo preverjamo."]
+#: Why the answer to a question needs more time (the public reason of an extension).
+EXTENSION_REASONS = [
+    "Odgovor zahteva podatke drugih institucij.", "Potrebna je terenska preverba.",
+    "Ocena stroškov bo znana po zaključku razpisa.", "Odgovor usklajujeta dva urada.",
+    "Čakamo na mnenje upravljavca infrastrukture.",
+]  # fmt: skip
+#: Items of a session's agenda besides the minutes and the councillors' questions.
+AGENDA_ITEMS = [
+    "Odlok o proračunu Mestne občine Kranj za leto {year}", "Rebalans proračuna za leto {year}",
+    "Zaključni račun proračuna za leto {last}", "Poročilo nadzornega odbora za leto {last}",
+    "Letni program športa za leto {year}", "Letni program kulture za leto {year}",
+    "Odlok o občinskem podrobnem prostorskem načrtu", "Kadrovske zadeve",
+    "Sklep o določitvi cen storitev javne službe", "Odlok o ureditvi cestnega prometa",
+    "Načrt ravnanja z nepremičnim premoženjem za leto {year}",
+    "Poročilo o delu Medobčinskega inšpektorata in redarstva",
+    "Informacija o izvajanju investicij", "Pobude krajevnih skupnosti",
+    "Odlok o spremembah statuta javnega zavoda", "Soglasje k ceniku parkiranja",
+]  # fmt: skip
+
 
 def load_vocabulary(size: int = VOCABULARY_SIZE) -> tuple[list[str], list[float]]:
     """The ``size`` most frequent Slovenian words (letters only) and their frequencies."""
@@ -215,6 +253,46 @@ class TextGenerator:
 
     def rejection_note(self) -> str | None:
         return self.rng.choice(REJECTION_NOTES) if self.rng.random() < 0.6 else None
+
+    def question_title(self, origin: str, kind: str) -> str:
+        """A question's heading, as residents and councillors word them."""
+        templates = QUESTION_TITLES.get((origin, kind), QUESTION_TITLES[("councillor", kind)])
+        subject = self.subject()
+        title = self.rng.choice(templates).format(
+            S=subject,
+            s=subject[0].lower() + subject[1:],
+            P=self.place(),
+            w=self.word(),
+            r=self.rare_word(),
+        )
+        return title[:250]
+
+    def question_body(self) -> str:
+        """Markdown of one to three short paragraphs."""
+        paragraphs = [
+            " ".join(self.sentence() for _ in range(self.rng.randint(1, 4)))
+            for _ in range(self.rng.randint(1, 3))
+        ]
+        return "\n\n".join(paragraphs)
+
+    def answer(self, kind: str) -> str:
+        """The municipality's answer: full, partial or interim (a holding answer)."""
+        if kind == "interim":
+            return f"{self.rng.choice(INTERIM_OPENINGS)} {self.sentence(6, 14)}"
+        sentences = [self.sentence(8, 20) for _ in range(self.rng.randint(2, 4))]
+        text = f"{self.rng.choice(ANSWER_OPENINGS)} {' '.join(sentences)}"
+        if kind == "partial":
+            text = f"Delni odgovor. {text}"
+        if self.rng.random() < 0.25:
+            items = [f"- {self.sentence(4, 9)}" for _ in range(self.rng.randint(2, 4))]
+            text += "\n\n" + "\n".join(items)
+        return text
+
+    def extension_reason(self) -> str:
+        return self.rng.choice(EXTENSION_REASONS)
+
+    def agenda_item(self, year: int) -> str:
+        return self.rng.choice(AGENDA_ITEMS).format(year=year, last=year - 1)
 
     def pseudonym(self, n: int) -> str:
         """A public name of the kinds residents choose; the caller makes it unique."""
