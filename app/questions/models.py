@@ -150,6 +150,13 @@ class Question(Model):
             sqlite_where=sa.text(_OPEN_SQL),
         ),
         sa.Index("ix_questions_state_published_at", "state", "published_at"),
+        # A session's page: the councillors' answers given since the previous session.
+        sa.Index(
+            "ix_questions_councillor_answered_at",
+            "answered_at",
+            postgresql_where=sa.text("origin = 'councillor'"),
+            sqlite_where=sa.text("origin = 'councillor'"),
+        ),
         sa.Index("ix_questions_state_support_count", "state", "support_count"),
     )
 

@@ -21,6 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from app.auth import permissions as auth
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
@@ -58,9 +59,17 @@ from app.questions.models import (
 from app.sessions.labels import at_session, session_title
 
 
-def _load(question_id: int) -> Question:
-    """The question, or 404 — also for one the visitor may not see (nothing is revealed)."""
-    question = queries.for_page(question_id)
+def _load(question_id: int, *, for_page: bool = True) -> Question:
+    """The question, or 404 — also for one the visitor may not see (nothing is revealed).
+
+    ``for_page``: with all its page shows (``queries.page_options``); a support needs the
+    row alone, and loading the rest cost a support POST three statements and a join plan.
+    """
+    question = (
+        queries.for_page(question_id)
+        if for_page
+        else db.session.get(Question, question_id, options=[selectinload(Question.authors)])
+    )
     if question is None or not permissions.can_view(current_account(), question):
         abort(404)
     return question
@@ -105,6 +114,7 @@ def _helpers() -> dict[str, Any]:
         "question_overdue": is_overdue,
         "question_days_overdue": days_overdue,
         "question_authors": authors_line,
+        "question_unit": queries.unit_of,
         "question_version": services.version,
         "session_title": session_title,
         "at_session": at_session,
@@ -530,7 +540,7 @@ def reject(question_id: int) -> ResponseReturnValue:
 @login_required
 @limiter.limit("60 per minute", key_func=rate_limit_key)
 def support(question_id: int) -> ResponseReturnValue:
-    question = _load(question_id)
+    question = _load(question_id, for_page=False)
     try:
         services.support(signed_in_account(), question)
     except services.NotAllowed:
@@ -548,7 +558,7 @@ def support(question_id: int) -> ResponseReturnValue:
 @login_required
 @limiter.limit("60 per minute", key_func=rate_limit_key)
 def unsupport(question_id: int) -> ResponseReturnValue:
-    question = _load(question_id)
+    question = _load(question_id, for_page=False)
     try:
         services.withdraw_support(signed_in_account(), question)
     except services.NotAllowed:

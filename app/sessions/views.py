@@ -24,10 +24,25 @@ from app.sessions.models import CouncilSession, SessionKind
 
 
 @bp.get("/")
-@pagecache.cached(lambda: ("sessions", "questions"))
+@pagecache.cached(lambda: ("sessions", "council"), params=("term",))
 def index() -> ResponseReturnValue:
+    """One term's sessions (the latest term's by default), with links to the other terms."""
+    terms = question_queries.terms()
+    wanted = request.args.get("term")
+    if wanted:
+        if not wanted.isascii() or not wanted.isdigit() or len(wanted) > 10:
+            abort(400)
+        term = next((t for t in terms if t.id == int(wanted)), None)
+        if term is None:
+            abort(404)
+    else:
+        term = terms[0] if terms else None
     return render_template(
-        "sessions/list.html", sessions=question_queries.sessions(), today=local_today()
+        "sessions/list.html",
+        terms=terms,
+        term=term,
+        sessions=question_queries.sessions(term.id) if term else [],
+        today=local_today(),
     )
 
 

@@ -427,6 +427,13 @@ def upgrade():
     )
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_questions_councillor_answered_at",
+            ["answered_at"],
+            unique=False,
+            postgresql_where=sa.text("origin = 'councillor'"),
+            sqlite_where=sa.text("origin = 'councillor'"),
+        )
+        batch_op.create_index(
             batch_op.f("ix_questions_adopts_initiative_id"), ["adopts_initiative_id"], unique=True
         )
         batch_op.create_index(
@@ -720,6 +727,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_questions_community_id"))
         batch_op.drop_index(batch_op.f("ix_questions_case_number"))
         batch_op.drop_index(batch_op.f("ix_questions_author_id"))
+        batch_op.drop_index("ix_questions_councillor_answered_at")
         batch_op.drop_index(batch_op.f("ix_questions_adopts_question_id"))
         batch_op.drop_index(batch_op.f("ix_questions_adopts_initiative_id"))
 

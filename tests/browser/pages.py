@@ -304,6 +304,7 @@ PAGES: list[Page] = [
     Page("question-adoptable", "/questions/2", as_role="councillor"),
     # The council: sessions 2 and 3 are the 16th and 17th regular sessions of 2016
     Page("sessions", "/sessions/"),
+    Page("sessions-2014", "/sessions/?term=1"),
     Page("session-16", "/sessions/2"),
     Page("session-17", "/sessions/3"),
     Page("session-new", "/sessions/new", as_role="council_office"),

@@ -78,10 +78,9 @@ def _ids(app: Flask) -> dict[str, int]:
     return found  # type: ignore[return-value]
 
 
-#: Path -> statements for (anonymous, resident). A list: the total and the page (topic,
-#: community, session, unit, group and the resident author joined in), and the councillors
-#: of the page's questions in one more query; signed in, the session with its account and
-#: its roles.
+#: Path -> statements for (anonymous, resident). A list: the total and the page (session,
+#: group and the resident author joined in), and the councillors of the page's questions in
+#: one more query; signed in, the session with its account and its roles.
 PAGES = {
     "/questions/": (3, 5),
     "/questions/?state=overdue&sort=due": (3, 5),
@@ -89,7 +88,7 @@ PAGES = {
     "/questions/?q=razsvetljava": (3, 5),
     "/questions/?session={session}": (3, 5),
     "/questions/?councillor={person}": (3, 5),
-    "/sessions/": (1, 3),
+    "/sessions/": (2, 4),  # the terms, and the latest one's sessions
     # The session with its body and term, its agenda, the previous regular session, what was
     # posed at it and the answers presented (each a page of cards: two queries).
     "/sessions/{session}": (7, 9),
@@ -117,11 +116,13 @@ def test_a_page_costs_the_same_for_few_questions_and_many(
     measure(client, count_queries, url).expect(bound)
 
 
-#: A question's page: the question (what it names joined in), its authors, addressees and
-#: timeline; the rules, work-free days and regular sessions its due date is explained by
+#: A question's page: the question (what every page shows joined in), its authors,
+#: addressees and timeline, and what only some have (the unit that answered, a group, the
+#: question it follows up …) each in one query where it has one — the sample: the unit that
+#: answered; the rules, work-free days and regular sessions its due date is explained by
 #: (``due.context``); a resident's also what took it up (with its authors) and, signed in,
 #: whether one supports it. Signed in: the session with its account and its roles.
-DETAIL = {"council": (7, 9), "resident": (9, 12)}
+DETAIL = {"council": (8, 10), "resident": (9, 12)}
 
 
 @pytest.mark.usefixtures("demo")

@@ -209,11 +209,22 @@ class TestPublicPages:
         assert any(SAMPLE in row and "Janez Černe" in row and "032-11/2016" in row for row in rows)
         assert not any(OPEN_RESIDENT in row for row in rows)
         assert not any(SUBMITTED in row for row in rows)
+        # Several authors in one cell, in the order named.
+        assert any("Ana Kovač; Luka Horvat" in row for row in rows)
 
     @pytest.mark.usefixtures("demo")
     def test_sessions_list_and_page(self, app: Flask, client: FlaskClient) -> None:
         listed = client.get("/sessions/")
         assert listed.status_code == 200
+        # The latest term by default; the others one click away.
+        with app.app_context():
+            old = db.session.scalar(
+                sa.select(CouncilSession.term_id).where(CouncilSession.number == 16)
+            )
+        assert "16. redna seja" not in listed.get_data(as_text=True)
+        assert "16. redna seja" in client.get(f"/sessions/?term={old}").get_data(as_text=True)
+        assert client.get("/sessions/?term=abc").status_code == 400
+        assert client.get("/sessions/?term=99999").status_code == 404
         session = _session_id(app, 0, SessionKind.REGULAR, 16)
         page = client.get(f"/sessions/{session}").get_data(as_text=True)
         assert SAMPLE in page
@@ -758,3 +769,32 @@ class TestDeadlineAdministration:
     ) -> None:
         login(client, make_user(roles=[(Role.COUNCIL_OFFICE, None)]))
         assert client.get("/admin/deadlines").status_code == 403
+
+
+class TestOrder:
+    @pytest.mark.usefixtures("demo")
+    def test_due_soonest_puts_the_longest_overdue_first_and_the_closed_after(
+        self, app: Flask, client: FlaskClient
+    ) -> None:
+        with app.app_context():
+            questions = db.session.scalars(
+                sa.select(Question).where(Question.published_at.is_not(None))
+            ).all()
+            listed = [q for q in questions if q.state not in (_Q.REJECTED,)]
+            listed = [q for q in listed if not (q.state is _Q.WITHDRAWN and not q.published_at)]
+            open_ones = sorted(
+                (q for q in listed if q.is_open and q.effective_due_on),
+                key=lambda q: (q.effective_due_on, -q.published_at.timestamp(), -q.id),
+            )
+            expected_first = [q.title for q in open_ones[:3]]
+        text = client.get("/questions/?sort=due").get_data(as_text=True)
+        places = [text.index(title) for title in expected_first]
+        assert places == sorted(places)
+        # The answered sample comes after every open question.
+        assert text.index(SAMPLE) > max(places)
+
+    @pytest.mark.usefixtures("demo")
+    def test_newest_first_and_pages_do_not_repeat(self, app: Flask, client: FlaskClient) -> None:
+        first = client.get("/questions/").get_data(as_text=True)
+        assert first.index(OPEN_RESIDENT) < first.index(SAMPLE)  # published 2026, not 2016
+        assert client.get("/questions/?page=2").status_code == 404  # 18 public: one page
