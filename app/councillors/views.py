@@ -29,12 +29,11 @@ def detail(person_id: int) -> ResponseReturnValue:
     if person is None or not person.mandates:
         abort(404)  # a person record with no seat is not a councillor's public page
     today = local_today()
-    questions = question_queries.by_councillor(person.id)
     pagecache.expires_by(next_midnight())
     return render_template(
         "council/detail.html",
         person=person,
-        questions=questions,
-        record=question_queries.record_of(questions, today),
+        questions=question_queries.by_councillor(person.id),
+        record=question_queries.record_of(person.id, today),
         today=today,
     )

@@ -93,8 +93,9 @@ PAGES = {
     # posed at it and the answers presented (each a page of cards: two queries).
     "/sessions/{session}": (7, 9),
     "/councillors/": (2, 4),
-    # The person, their seats (term, body, group), their questions (cards: two queries).
-    "/councillors/{person}": (4, 6),
+    # The person, their seats (term, body, group), their latest questions (cards: two
+    # queries), and how all of them fared (four columns of each).
+    "/councillors/{person}": (5, 7),
     "/search?q=razsvetljava": (5, 7),
 }
 

@@ -8,6 +8,7 @@ nothing saved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -244,6 +245,13 @@ class TestPublicPages:
         page = client.get(f"/councillors/{janez}").get_data(as_text=True)
         assert SAMPLE in page
         assert "Stroški prenove Prešernovega gledališča" in page
+        # Two posed: the sample answered on time; the theatre's answered in the interim only
+        # (still open, extended, not overdue).
+        facts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+        assert "Zastavljeno 2 " in facts
+        assert "Odgovorjeno v celoti 1 " in facts
+        assert "1 od 1" in facts
+        assert "Čaka na odgovor 1 " in facts
         assert client.get("/councillors/99999").status_code == 404
 
     @pytest.mark.usefixtures("demo")
