@@ -21,11 +21,17 @@ Work-free days are those of the Holidays and Work-Free Days Act (ZPDPD): 1 and 2
 8 February, Easter Sunday and Monday, 27 April, 1 and 2 May, Whit Sunday, 25 June, 15 August,
 31 October, 1 November, 25 and 26 December. 2 January was a working day from 2013 to 2016 and
 is work-free again from 2017 (the act's amendments of 2012 and 2016). Holidays that are not
-work-free (23 November, Rudolf Maister Day, and the like) are working days. The ``holidays``
-library's "public" category for SI is exactly this list, from 1992; it also holds 14 August
-2023, the Solidarity Day after that month's floods, which was a real one-off work-free day and
-is kept. Other one-off days (a day the government or the municipality declares free) are added
-by an administrator and passed to ``Calendar``.
+work-free (23 November, Rudolf Maister Day, and the like) are working days. 14 August 2023, the
+Solidarity Day after that month's floods, was a one-off work-free day by its own act, and is
+kept. Other one-off days (a day the government or the municipality declares free) are added by
+an administrator and passed to ``Calendar``.
+
+The list is written here, not taken from the ``holidays`` library: that library gives the
+same days (compared for every year from 1992 to 2040 when this list replaced it; the tests
+check the list against the law for 1995–2040), but asking it for Slovenia imports every
+country it knows (some 280 modules, 11.5 MB in each app worker), for fifteen lines of law.
+Easter comes from ``dateutil.easter`` (the Gregorian computus), a light module.
+The act applies from 1992; earlier years have weekends only.
 """
 
 from __future__ import annotations
@@ -35,8 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-import holidays
-from holidays.countries.slovenia import Slovenia
+from dateutil.easter import easter
 
 #: The longest period a rule may set, in days: ten years is already far beyond any council's
 #: rules, and the bound keeps a mistyped amount from walking the calendar for ages.
@@ -79,34 +84,78 @@ def _require_date(value: date, what: str) -> None:
         raise TypeError(f"{what} must be a date, not a datetime: {value!r}")
 
 
+#: The first year of the act (earlier years: weekends only, as no law of this state applied).
+FIRST_YEAR = 1992
+#: The languages holidays are named in.
+LANGUAGES = ("sl", "en_US")
+#: (month, day, Slovenian name, English name) of the work-free days with a fixed date.
+_FIXED = (
+    (1, 1, "novo leto", "New Year's Day"),
+    (1, 2, "novo leto", "New Year's Day"),
+    (2, 8, "Prešernov dan, slovenski kulturni praznik",
+     "Prešeren's Day, the Slovenian Cultural Holiday"),
+    (4, 27, "dan upora proti okupatorju", "Day of Uprising Against Occupation"),
+    (5, 1, "praznik dela", "Labor Day"),
+    (5, 2, "praznik dela", "Labor Day"),
+    (6, 25, "dan državnosti", "Statehood Day"),
+    (8, 15, "Marijino vnebovzetje", "Assumption Day"),
+    (10, 31, "dan reformacije", "Reformation Day"),
+    (11, 1, "dan spomina na mrtve", "Day of Remembrance for the Dead"),
+    (12, 25, "božič", "Christmas Day"),
+    (12, 26, "dan samostojnosti in enotnosti", "Independence and Unity Day"),
+)  # fmt: skip
+#: (days after Easter Sunday, Slovenian name, English name).
+_MOVABLE = (
+    (0, "velikonočna nedelja", "Easter Sunday"),
+    (1, "velikonočni ponedeljek", "Easter Monday"),
+    (49, "binkoštna nedelja", "Pentecost"),
+)
+#: One-off work-free days by their own act.
+_ONE_OFF = {date(2023, 8, 14): ("dan solidarnosti", "Solidarity Day")}
+
+
+def work_free_days(year: int, language: str = "sl") -> dict[date, str]:
+    """The work-free holidays of ``year`` by the act, each with its name, by date."""
+    if year < FIRST_YEAR:
+        return {}
+    english = language != "sl"
+    days: dict[date, str] = {}
+    for month, number, name_sl, name_en in _FIXED:
+        if (month, number) == (1, 2) and 2013 <= year <= 2016:
+            continue  # a working day in those years (ZPDPD as amended in 2012, until 2016)
+        days[date(year, month, number)] = name_en if english else name_sl
+    sunday = easter(year)
+    for offset, name_sl, name_en in _MOVABLE:
+        days[sunday + timedelta(days=offset)] = name_en if english else name_sl
+    for one_off, (name_sl, name_en) in _ONE_OFF.items():
+        if one_off.year == year:
+            days[one_off] = name_en if english else name_sl
+    return dict(sorted(days.items()))
+
+
 class Calendar:
     """Working days in Slovenia, plus one-off work-free days.
 
     ``added`` maps each one-off work-free day to its name. ``language`` names the holidays:
-    ``"sl"`` (the default) or ``"en_US"`` (or another language the ``holidays`` library has
-    for SI). The library is asked once per year, and only for the years a caller touches.
+    ``"sl"`` (the default) or ``"en_US"``. A year's days are worked out once, the first time
+    a caller touches the year.
     """
 
     def __init__(self, added: Mapping[date, str] | None = None, *, language: str = "sl") -> None:
-        supported = Slovenia.supported_languages
-        if language not in supported:
-            # The library would quietly fall back to another language.
-            raise ValueError(f"no holiday names in {language!r} (have: {', '.join(supported)})")
+        if language not in LANGUAGES:
+            raise ValueError(f"no holiday names in {language!r} (have: {', '.join(LANGUAGES)})")
         self.language = language
         self._added: dict[date, str] = dict(added or {})
         for day in self._added:
             _require_date(day, "an added work-free day")
-        # The library's days by year, looked up the first time a year is touched (about a
-        # millisecond each) and then kept: counting working days asks about every single day.
+        # The days by year, worked out the first time a year is touched and then kept:
+        # counting working days asks about every single day.
         self._by_year: dict[int, dict[date, str]] = {}
 
     def _holidays(self, year: int) -> dict[date, str]:
         found = self._by_year.get(year)
         if found is None:
-            library = holidays.country_holidays(
-                "SI", years=year, categories=("public",), language=self.language
-            )
-            found = self._by_year[year] = dict(library.items())
+            found = self._by_year[year] = work_free_days(year, self.language)
         return found
 
     def free_day(self, day: date) -> FreeDay | None:
@@ -143,7 +192,7 @@ class Calendar:
         return day
 
     def holidays_in(self, year: int) -> dict[date, str]:
-        """The work-free holidays of ``year``, the library's and the added ones, by date."""
+        """The work-free holidays of ``year``, the act's and the added ones, by date."""
         days = {day: name for day, name in self._added.items() if day.year == year}
         days.update(self._holidays(year))  # a law's name wins, as in free_day
         return dict(sorted(days.items()))

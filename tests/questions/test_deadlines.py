@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from dateutil.easter import easter
@@ -136,20 +135,19 @@ def test_english_names() -> None:
 
 
 def test_a_language_without_names_is_refused() -> None:
-    # The library would fall back to another language without a word.
     with pytest.raises(ValueError, match="'de'"):
         Calendar(language="de")
 
 
-def test_the_library_is_asked_once_a_year(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[object] = []
-    ask = deadlines.holidays.country_holidays
+def test_each_year_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    work_out = deadlines.work_free_days
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        asked.append(kwargs["years"])
-        return ask(*args, **kwargs)
+    def counting(year: int, language: str = "sl") -> dict[date, str]:
+        asked.append(year)
+        return work_out(year, language)
 
-    monkeypatch.setattr(deadlines.holidays, "country_holidays", counting)
+    monkeypatch.setattr(deadlines, "work_free_days", counting)
     calendar = Calendar()
     start = date(2026, 1, 1)
     due = []
@@ -158,6 +156,12 @@ def test_the_library_is_asked_once_a_year(monkeypatch: pytest.MonkeyPatch) -> No
     # 20 working days in January (after 1 and 2 January), 20 in February, 20 to 27 March.
     assert due[0] == date(2026, 3, 27)
     assert sorted(asked) == list(range(2026, 2037))  # each year once, however many due dates
+
+
+def test_before_the_act_only_weekends_are_free() -> None:
+    assert SL.holidays_in(1991) == {}
+    assert SL.is_working_day(date(1991, 12, 25))  # a Wednesday
+    assert SL.holidays_in(1992)[date(1992, 12, 25)] == "božič"
 
 
 # --- calendar days ------------------------------------------------------------------------
