@@ -91,7 +91,10 @@ def page_tags(session_id: int) -> tuple[str, ...]:
     return (f"session:{session_id}", "sessions")
 
 
-# A session shows on its page, the list of sessions, and every question posed at it: those
-# name it by number and date (questions carry the tag ``sessions`` on their pages).
-pagecache.tags_for(CouncilSession, lambda s: page_tags(s.id), bulk=("sessions",))
+# A session shows on its page, the list of sessions, and wherever a question posed at it is:
+# its page (which carries the tag ``sessions``), and every card of it, in the lists of
+# questions and search (``questions``). Its agenda only on its own page.
+pagecache.tags_for(
+    CouncilSession, lambda s: (*page_tags(s.id), "questions"), bulk=("sessions", "questions")
+)
 pagecache.tags_for(AgendaItem, lambda a: page_tags(a.session_id), bulk=("sessions",))

@@ -124,6 +124,8 @@ def test_a_changed_session_shows_on_the_questions_posed_at_it(site: Flask) -> No
     sample = _id(site, SAMPLE)
     text = _cached(visitor, f"/questions/{sample}")
     assert "16. redn" in text
+    listed = "/questions/?origin=councillor&sort=newest"
+    assert "16. redni seji" in _cached(visitor, listed)  # a card names the session
     with site.app_context():
         session = db.session.scalar(
             sa.select(CouncilSession).where(
@@ -135,6 +137,7 @@ def test_a_changed_session_shows_on_the_questions_posed_at_it(site: Flask) -> No
         term = session.term_id
         db.session.commit()
     assert "61. redn" in _fresh(visitor, f"/questions/{sample}")
+    assert "61. redni seji" in _fresh(visitor, listed)
     assert "61. redn" in _fresh(visitor, f"/sessions/?term={term}")
 
 
