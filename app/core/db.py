@@ -139,3 +139,19 @@ def _ping_if_idle(
     except Exception as error:  # whatever the driver raises, this connection is unusable
         # The pool discards this connection and checks out another (up to three attempts).
         raise sa.exc.DisconnectionError(str(error)) from error
+
+
+def detached_copies(model: type[Any], key: str) -> dict[Any, Any]:
+    """Every row of ``model`` by ``key``, as copies that belong to no session.
+
+    For reference data kept in the process (``pagecache.memoized``): the session's own objects
+    would be expired by the next commit, and a later request could not load them again.
+    Whoever changes a row loads it afresh; the copies are never added to a session.
+    """
+    from app.extensions import db  # app.extensions builds its base on this module
+
+    columns = [column.key for column in model.__mapper__.column_attrs]
+    return {
+        getattr(row, key): model(**{name: getattr(row, name) for name in columns})
+        for row in db.session.scalars(sa.select(model))
+    }

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import abort
 from werkzeug.routing import IntegerConverter
+
+_ID = re.compile(r"[0-9]{1,10}")
 
 
 class IdConverter(IntegerConverter):
@@ -17,3 +22,13 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map: object) -> None:
         super().__init__(url_map, min=1, max=2**31 - 1)  # type: ignore[arg-type]
+
+
+def id_or_400(value: str | None) -> int | None:
+    """A database id from a form field or a query (``None`` when empty); anything else — ²,
+    -1, 10**30, text — is a 400, as a route's id would be a 404."""
+    if not value:
+        return None
+    if not _ID.fullmatch(value) or not 1 <= int(value) < 2**31:
+        abort(400)
+    return int(value)

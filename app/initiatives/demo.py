@@ -199,7 +199,7 @@ DEMOS = [
 SUPPORTERS = 360
 
 
-def _synthetic_residents() -> list[int]:
+def synthetic_residents() -> list[int]:
     """Demo accounts that only exist to support; their keys are not eID identities."""
     keys = [
         hashlib.sha256(f"glas-demo-supporter|{n}".encode()).hexdigest() for n in range(SUPPORTERS)
@@ -241,7 +241,7 @@ def seed_initiatives() -> int:
     todo = [demo for demo in DEMOS if demo.title not in have]
     if not todo:
         return 0
-    residents = _synthetic_residents()
+    residents = synthetic_residents()
     topics = {t.slug: t for t in db.session.scalars(sa.select(Topic))}
     communities = {c.slug: c for c in db.session.scalars(sa.select(LocalCommunity))}
     units = {u.code: u for u in db.session.scalars(sa.select(OrgUnit))}

@@ -18,8 +18,11 @@ each word also yields the lemma of its folded form, because residents often type
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 if TYPE_CHECKING:
     from lemmagen3 import Lemmatizer
@@ -102,3 +105,24 @@ def lemma_text(text: str | None) -> str:
     of a word is not counted twice by the ranking.
     """
     return " ".join(key for written, folded in split(text or "") for key in keys(written, folded))
+
+
+def keep_lemma_texts(model: type[Any], texts: Mapping[str, str]) -> None:
+    """Write each text's lemma column (``texts``: text column → lemma column) on every flush.
+
+    A flush event, so every write through the ORM passes here (services, demo data, CLI);
+    only a changed text is lemmatized again, so a support or a state change costs nothing.
+    A bulk ``UPDATE`` of a text must set its lemmas itself.
+    """
+
+    @sa.event.listens_for(model, "before_insert")
+    def _write_all(_mapper: Any, _connection: Any, row: Any) -> None:
+        for text, lemmas in texts.items():
+            setattr(row, lemmas, lemma_text(getattr(row, text)))
+
+    @sa.event.listens_for(model, "before_update")
+    def _write_changed(_mapper: Any, _connection: Any, row: Any) -> None:
+        changes = sa.inspect(row).attrs
+        for text, lemmas in texts.items():
+            if changes[text].history.has_changes():
+                setattr(row, lemmas, lemma_text(getattr(row, text)))

@@ -15,7 +15,7 @@ from app.core import pagecache
 from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
 from app.extensions import Model
-from app.initiatives.lemmas import lemma_text
+from app.initiatives.lemmas import keep_lemma_texts
 from app.org.models import OrgUnit
 from app.reference.models import LocalCommunity, RejectionReason, Topic
 from app.reference.seed import slugify
@@ -188,20 +188,7 @@ class Initiative(Model):
 SEARCHABLE_TEXT = {"title": "title_lemmas", "summary": "summary_lemmas", "body": "body_lemmas"}
 
 
-@sa.event.listens_for(Initiative, "before_insert")
-def _write_all_lemmas(_mapper: Any, _connection: Any, initiative: Initiative) -> None:
-    for text, lemmas in SEARCHABLE_TEXT.items():
-        setattr(initiative, lemmas, lemma_text(getattr(initiative, text)))
-
-
-@sa.event.listens_for(Initiative, "before_update")
-def _write_lemmas(_mapper: Any, _connection: Any, initiative: Initiative) -> None:
-    # A flush event, so every write through the ORM passes here (services, demo data, CLI);
-    # only a changed text is lemmatized again, so a support or a state change costs nothing.
-    changes = sa.inspect(initiative).attrs
-    for text, lemmas in SEARCHABLE_TEXT.items():
-        if changes[text].history.has_changes():
-            setattr(initiative, lemmas, lemma_text(getattr(initiative, text)))
+keep_lemma_texts(Initiative, SEARCHABLE_TEXT)
 
 
 class Support(Model):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from app.auth.models import User
 from app.core import pagecache, pagination
+from app.core.db import detached_copies
 from app.core.pagination import Page
 from app.extensions import db
 from app.initiatives.models import LISTED, Initiative, InitiativeState, Support
@@ -152,22 +153,11 @@ _Reference = dict[type[Topic] | type[LocalCommunity], dict[str, Any]]
 
 
 def _reference() -> _Reference:
-    """Every topic and community by slug, kept in the process (``pagecache.memoized``).
-
-    Copies, not the session's objects: they outlive the request that loaded them, so they
-    must belong to no session (a commit would expire them, a later request could not load
-    them again). They are never added to one: whoever changes a topic loads it afresh.
-    """
+    """Every topic and community by slug, kept in the process (``pagecache.memoized``) as
+    copies that belong to no session (``db.detached_copies``)."""
 
     def load() -> _Reference:
-        loaded: _Reference = {}
-        for model in (Topic, LocalCommunity):
-            columns = [column.key for column in model.__mapper__.column_attrs]
-            rows: sa.ScalarResult[Topic | LocalCommunity] = db.session.scalars(sa.select(model))
-            loaded[model] = {
-                row.slug: model(**{key: getattr(row, key) for key in columns}) for row in rows
-            }
-        return loaded
+        return {model: detached_copies(model, "slug") for model in (Topic, LocalCommunity)}
 
     return pagecache.memoized("initiatives.reference", load)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ from flask_babel import gettext as _
 
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
 from app.core import pagecache
+from app.core.routing import id_or_400
 from app.core.time import utcnow
 from app.extensions import db, limiter
 from app.initiatives import (
@@ -407,7 +407,7 @@ def publish(initiative_id: int) -> ResponseReturnValue:
             signed_in_account(),
             initiative,
             seen=request.form.get("seen", ""),
-            responsible_unit_id=_id_or_none(request.form.get("unit")),
+            responsible_unit_id=id_or_400(request.form.get("unit")),
         )
     except services.NotAllowed:
         return _refused(initiative, permissions.could_moderate)
@@ -418,15 +418,6 @@ def publish(initiative_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Published: the initiative is open for support."), "success")
     return redirect(detail_url(initiative))
-
-
-def _id_or_none(value: str | None) -> int | None:
-    """A database id from a form field; anything else (², -1, 10**30, text) is 400."""
-    if not value:
-        return None
-    if not re.fullmatch(r"[0-9]{1,10}", value) or not 1 <= int(value) < 2**31:
-        abort(400)
-    return int(value)
 
 
 def _changed_meanwhile(initiative: Initiative) -> ResponseReturnValue:

@@ -21,7 +21,7 @@ from app.core.time import today as local_today
 from app.council.demo import council
 from app.council.models import CouncillorGroup, Person
 from app.extensions import db
-from app.initiatives.demo import _synthetic_residents
+from app.initiatives.demo import synthetic_residents
 from app.org.models import OrgUnit
 from app.questions import due
 from app.questions.models import (
@@ -363,7 +363,7 @@ def seed_questions() -> int:
     )
     if not todo:
         return 0
-    residents = _synthetic_residents()
+    residents = synthetic_residents()
     today = local_today()
     for demo in todo:
         question = _build(demo, residents, today)

@@ -24,7 +24,7 @@ from app.core.db import UTCDateTime, enum_type
 from app.core.time import utcnow
 from app.council.models import CouncillorGroup, Person
 from app.extensions import Model
-from app.initiatives.lemmas import lemma_text
+from app.initiatives.lemmas import keep_lemma_texts
 from app.initiatives.models import Initiative
 from app.org.models import OrgUnit
 from app.questions.deadlines import DeadlineUnit
@@ -305,18 +305,7 @@ class Question(Model):
 SEARCHABLE_TEXT = {"title": "title_lemmas", "body": "body_lemmas"}
 
 
-@sa.event.listens_for(Question, "before_insert")
-def _write_all_lemmas(_mapper: Any, _connection: Any, question: Question) -> None:
-    for text, lemmas in SEARCHABLE_TEXT.items():
-        setattr(question, lemmas, lemma_text(getattr(question, text)))
-
-
-@sa.event.listens_for(Question, "before_update")
-def _write_lemmas(_mapper: Any, _connection: Any, question: Question) -> None:
-    changes = sa.inspect(question).attrs
-    for text, lemmas in SEARCHABLE_TEXT.items():
-        if changes[text].history.has_changes():
-            setattr(question, lemmas, lemma_text(getattr(question, text)))
+keep_lemma_texts(Question, SEARCHABLE_TEXT)
 
 
 class QuestionAuthor(Model):

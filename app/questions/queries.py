@@ -17,6 +17,7 @@ from sqlalchemy.orm import defer, joinedload, raiseload, selectinload
 
 from app.auth.models import User
 from app.core import pagecache, pagination
+from app.core.db import detached_copies
 from app.core.pagination import Page
 from app.core.time import LOCAL_TZ, to_local
 from app.council.models import CouncilMandate, Person, Term
@@ -222,24 +223,14 @@ def _known(items: dict[str, Any], key: Any, field: str) -> Any:
 
 
 def _reference() -> dict[str, dict[Any, Any]]:
-    """Topics and communities by slug, units by code: copies kept in the process.
-
-    As the initiatives' list keeps them (``pagecache.memoized``): detached copies, never
-    added to a session.
-    """
+    """Topics and communities by slug, units by code and by id, kept in the process
+    (``pagecache.memoized``) as copies that belong to no session (``db.detached_copies``)."""
 
     def load() -> dict[str, dict[Any, Any]]:
-        def copies(model: type[Any], key: str) -> dict[str, Any]:
-            columns = [column.key for column in model.__mapper__.column_attrs]
-            return {
-                getattr(row, key): model(**{name: getattr(row, name) for name in columns})
-                for row in db.session.scalars(sa.select(model))
-            }
-
-        units = copies(OrgUnit, "code")
+        units = detached_copies(OrgUnit, "code")
         return {
-            "topics": copies(Topic, "slug"),
-            "communities": copies(LocalCommunity, "slug"),
+            "topics": detached_copies(Topic, "slug"),
+            "communities": detached_copies(LocalCommunity, "slug"),
             "units": units,
             "units_by_id": {unit.id: unit for unit in units.values()},
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from app.auth import permissions as auth
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
 from app.core import pagecache
+from app.core.routing import id_or_400
 from app.core.time import next_midnight, to_local
 from app.core.time import today as local_today
 from app.extensions import db, limiter
@@ -266,10 +266,10 @@ _COUNCIL_MESSAGES = {
 
 def _adopted_item() -> Question | Initiative | None:
     """What a councillor takes up, from ``?adopt_question=`` or ``?adopt_initiative=``."""
-    question_id = _id_or_none(request.values.get("adopt_question"))
+    question_id = id_or_400(request.values.get("adopt_question"))
     if question_id is not None:
         return _load(question_id)  # 404 also for one the councillor may not see
-    initiative_id = _id_or_none(request.values.get("adopt_initiative"))
+    initiative_id = id_or_400(request.values.get("adopt_initiative"))
     if initiative_id is not None:
         return db.get_or_404(Initiative, initiative_id)
     return None
@@ -472,14 +472,6 @@ def _changed_meanwhile(question: Question) -> ResponseReturnValue:
     return redirect(detail_url(question)), 303
 
 
-def _id_or_none(value: str | None) -> int | None:
-    if not value:
-        return None
-    if not re.fullmatch(r"[0-9]{1,10}", value) or not 1 <= int(value) < 2**31:
-        abort(400)
-    return int(value)
-
-
 @bp.post("/<id:question_id>/publish")
 @login_required
 def publish(question_id: int) -> ResponseReturnValue:
@@ -489,7 +481,7 @@ def publish(question_id: int) -> ResponseReturnValue:
             signed_in_account(),
             question,
             seen=request.form.get("seen", ""),
-            unit_id=_id_or_none(request.form.get("unit")),
+            unit_id=id_or_400(request.form.get("unit")),
         )
     except services.NotAllowed:
         return _refused(question, permissions.could_moderate)

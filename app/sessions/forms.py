@@ -14,7 +14,7 @@ from app.core.forms import Form, IntegerField, SelectChoice, max_length
 from app.council.models import CouncilBody, Term
 from app.extensions import db
 from app.sessions.models import SESSION_KIND_LABELS, SessionKind
-from app.sessions.services import MAX_AGENDA_ITEMS, SessionContent
+from app.sessions.services import AGENDA_ITEM_MAX, MAX_AGENDA_ITEMS, SessionContent
 
 
 class SessionForm(Form):
@@ -73,8 +73,10 @@ class SessionForm(Form):
             raise ValidationError(
                 ngettext("At most %(num)d item.", "At most %(num)d items.", MAX_AGENDA_ITEMS)
             )
-        if any(len(" ".join(line.split())) > 300 for line in lines):
-            raise ValidationError(_l("An item can have at most 300 characters."))
+        if any(len(" ".join(line.split())) > AGENDA_ITEM_MAX for line in lines):
+            raise ValidationError(
+                _l("An item can have at most %(length)d characters.", length=AGENDA_ITEM_MAX)
+            )
 
     def content(self) -> SessionContent:
         held_on = self.held_on.data

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.current import login_required, signed_in_account
 from app.core import pagecache
+from app.core.routing import id_or_400
 from app.core.time import next_midnight
 from app.core.time import today as local_today
 from app.extensions import db
@@ -28,11 +29,9 @@ from app.sessions.models import CouncilSession, SessionKind
 def index() -> ResponseReturnValue:
     """One term's sessions (the latest term's by default), with links to the other terms."""
     terms = question_queries.terms()
-    wanted = request.args.get("term")
-    if wanted:
-        if not wanted.isascii() or not wanted.isdigit() or len(wanted) > 10:
-            abort(400)
-        term = next((t for t in terms if t.id == int(wanted)), None)
+    wanted = id_or_400(request.args.get("term"))
+    if wanted is not None:
+        term = next((t for t in terms if t.id == wanted), None)
         if term is None:
             abort(404)
     else:
@@ -133,7 +132,11 @@ _MESSAGES = {
     "term": _l("Choose a term of this body."),
     "held_on": _l("The date must fall within the term."),
     "number": _l("Give a number from 1 to 9999."),
-    "agenda": _l("At most 60 items of at most 300 characters."),
+    "agenda": _l(
+        "At most %(items)d items of at most %(length)d characters.",
+        items=services.MAX_AGENDA_ITEMS,
+        length=services.AGENDA_ITEM_MAX,
+    ),
 }
 
 
