@@ -74,6 +74,7 @@ def register_core(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import (
         account,
+        accountability,
         admin,
         auth,
         councillors,
@@ -82,15 +83,18 @@ def register_blueprints(app: Flask) -> None:
         moderation,
         pages,
         questions,
+        replies,
         search,
         sessions,
     )
 
     # Their views, which the packages do not import themselves (see each one's docstring).
+    from app.accountability import views as _accountability  # noqa: F401
     from app.councillors import views as _councillors  # noqa: F401
     from app.moderation import views as _moderation  # noqa: F401
     from app.questions import privacy as _question_privacy  # noqa: F401
     from app.questions import views as _questions  # noqa: F401
+    from app.replies import views as _replies  # noqa: F401
     from app.search import views as _search  # noqa: F401
     from app.sessions import views as _sessions  # noqa: F401
 
@@ -106,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(councillors.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(replies.bp)
+    app.register_blueprint(accountability.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -111,12 +111,16 @@ def register(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.council.cli import council_cli
     from app.initiatives.cli import initiatives_cli
+    from app.org.cli import units_cli
     from app.questions.cli import questions_cli
     from app.reference.cli import reference_cli
+    from app.replies.cli import replies_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(initiatives_cli)
     app.cli.add_command(questions_cli)
+    app.cli.add_command(replies_cli)
+    app.cli.add_command(units_cli)
     app.cli.add_command(council_cli)
     app.cli.add_command(reference_cli)
     app.cli.add_command(translate)

@@ -14,6 +14,7 @@ from app.initiatives.demo import seed_initiatives
 from app.pages.demo import seed_feedback
 from app.questions.demo import seed_questions
 from app.reference.seed import seed_reference_data
+from app.replies.demo import seed_replies
 
 #: Seeders in the order they must run; each returns how many rows it added.
 SEEDERS: list[Callable[[], int]] = [
@@ -23,6 +24,7 @@ SEEDERS: list[Callable[[], int]] = [
     seed_reference_data,
     seed_initiatives,
     seed_questions,
+    seed_replies,
     seed_feedback,
 ]
 

@@ -30,6 +30,7 @@ PERSONAS_FILE = Path(__file__).resolve().parents[2] / "devtools" / "eid-provider
 #: Mestna občina Kranj's administration, as a demo (codes are Glas's own).
 ORG_UNITS = [
     ("KZ", "Kabinet župana", OrgUnitKind.CABINET),
+    ("PZP", "Pisarna za podjetja", OrgUnitKind.OFFICE),
     ("UDOU", "Urad direktorja občinske uprave", OrgUnitKind.OFFICE),
     ("UOP", "Urad za okolje in prostor", OrgUnitKind.OFFICE),
     ("UGDP", "Urad za gospodarske dejavnosti in promet", OrgUnitKind.OFFICE),
@@ -65,6 +66,13 @@ def seed_org_units() -> int:
         if code not in existing
     ]
     db.session.add_all(added)
+    db.session.flush()
+    # The cabinet's letterhead, as on its letters.
+    cabinet = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == "KZ"))
+    if cabinet is not None and cabinet.address is None:
+        cabinet.address = "Slovenski trg 1, 4000 Kranj"
+        cabinet.phone, cabinet.fax = "04 237 31 47", "04 237 31 06"
+        cabinet.email, cabinet.website = "mokj@kranj.si", "www.kranj.si"
     db.session.flush()
     return len(added)
 

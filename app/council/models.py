@@ -115,6 +115,8 @@ class Person(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    #: ``f`` or ``m`` where known: letters say *svetnica* or *svetnik*, and so do Glas's pages.
+    gender: Mapped[str | None] = mapped_column(sa.String(1))
 
     mandates: Mapped[list[CouncilMandate]] = relationship(
         back_populates="person", order_by="CouncilMandate.starts_on.desc()"

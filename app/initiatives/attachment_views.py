@@ -2,73 +2,35 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal, gettext, ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, ngettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
+from app.attachments import files, messages, serving
+from app.attachments.files import AttachmentRefused, Refusal
+from app.attachments.forms import AttachmentForm, max_megabytes
 from app.auth.current import current_account, login_required, signed_in_account
 from app.core import errors
 from app.core.urls import safe_next
 from app.extensions import db, limiter
 from app.initiatives import attachments, bp, permissions
-from app.initiatives.attachment_forms import AttachmentForm, max_megabytes
-from app.initiatives.attachments import AttachmentRefused, Refusal
 from app.initiatives.models import Attachment, Initiative
 from app.initiatives.services import NotAllowed
 
-_R = Refusal
-#: The HTTP status of each refusal: too large is 413, everything else is content the server
-#: understood and cannot accept (422), as for a form that does not validate.
-STATUS = {_R.TOO_LARGE: 413}
-#: Messages that need no number from the settings.
-MESSAGES = {
-    _R.NO_FILE: _l("Choose a file to attach."),
-    _R.EMPTY_FILE: _l("The file is empty. Choose another file."),
-    _R.UNSUPPORTED_TYPE: _l(
-        "This file is not a JPEG, PNG or WebP picture or a PDF document. "
-        "Save it in one of these formats and try again."
-    ),
-    _R.DAMAGED: _l(
-        "The file is damaged or incomplete and cannot be read. "
-        "Open it on your device, save it again and try again."
-    ),
-    _R.ENCRYPTED_PDF: _l(
-        "The PDF document is protected with a password or encrypted. "
-        "Save it without protection and try again."
-    ),
-    _R.NO_DESCRIPTION: _l("Describe the picture or document."),
-    _R.DESCRIPTION_TOO_LONG: _l("Use at most %(max)d characters.", max=attachments.DESCRIPTION_MAX),
-}
-#: Which field of the form a refusal is about (the rest are about the file).
-_DESCRIPTION_REFUSALS = (_R.NO_DESCRIPTION, _R.DESCRIPTION_TOO_LONG)
-
 
 def refusal_message(reason: Refusal) -> str:
-    """What is wrong and what to do, in the user's language."""
-    config = current_app.config
-    if reason is _R.TOO_LARGE:
-        return gettext(
-            "The file is larger than %(size)s MB. Make it smaller and try again.",
-            size=max_megabytes(),
-        )
-    if reason is _R.TOO_MANY:
-        return ngettext(
+    """What is wrong and what to do, in the user's language; "too many" is the initiative's."""
+    too_many = None
+    if reason is Refusal.TOO_MANY:
+        too_many = ngettext(
             "An initiative can have at most %(num)d attachment. Remove one before you add another.",
             "An initiative can have at most %(num)d attachments. "
             "Remove one before you add another.",
-            config["ATTACHMENTS_PER_INITIATIVE"],
+            current_app.config["ATTACHMENTS_PER_INITIATIVE"],
         )
-    if reason is _R.TOO_MANY_PIXELS:
-        megapixels = config.get("ATTACHMENT_MAX_PIXELS", attachments.MAX_PIXELS) / 1_000_000
-        return gettext(
-            "The picture has more than %(megapixels)s million pixels. "
-            "Make it smaller and try again.",
-            megapixels=format_decimal(round(megapixels, 1)),
-        )
-    return str(MESSAGES[reason])
+    return messages.refusal_message(reason, too_many=too_many)
 
 
 def _initiative(initiative_id: int) -> Initiative:
@@ -122,9 +84,10 @@ def add_attachment(initiative_id: int) -> ResponseReturnValue:
     except NotAllowed:
         abort(403)
     except AttachmentRefused as refusal:
-        field = form.description if refusal.reason in _DESCRIPTION_REFUSALS else form.file
+        about_text = refusal.reason in messages.DESCRIPTION_REFUSALS
+        field = form.description if about_text else form.file
         field.errors = [refusal_message(refusal.reason)]
-        status = STATUS.get(refusal.reason, 422)
+        status = messages.status(refusal.reason)
         return _refused(initiative, form, status, request.form.get("next"))
     db.session.commit()
     flash(gettext("“%(name)s” is attached.", name=attachment.filename), "success")
@@ -156,7 +119,7 @@ def _request_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     if initiative is None or not permissions.can_manage_attachments(user, initiative):
         return errors.render_error(error)
     form = AttachmentForm(formdata=None)
-    form.file.errors = [refusal_message(_R.TOO_LARGE)]
+    form.file.errors = [refusal_message(Refusal.TOO_LARGE)]
     # The body was not read, so the page the author came from is unknown: the default it is.
     return _refused(initiative, form, 413, None)
 
@@ -187,32 +150,7 @@ def attachment(initiative_id: int, attachment_id: int, filename: str) -> Respons
     if not permissions.can_view_body(current_account(), initiative):
         abort(404)
     item = _attachment(initiative, attachment_id)
-    try:
-        path = attachments.path_of(item)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        current_app.logger.warning("attachment %s has no file at %s", item.id, path)
-        abort(404)
-    public = permissions.can_view_body(None, initiative)
-    response = send_file(
-        path,
-        mimetype=item.content_type,
-        # Pictures are shown in the page; documents are saved, never rendered in our origin.
-        as_attachment=not item.is_image,
-        download_name=item.filename,
-        etag=item.sha256,
-        max_age=current_app.config["SEND_FILE_MAX_AGE_DEFAULT"] if public else None,
-    )
-    headers = response.headers
-    headers["X-Content-Type-Options"] = "nosniff"
-    # Even if a browser rendered the file as a document, it could run nothing and reach nothing.
-    headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    if not public:
-        # A draft's picture must not stay in a shared computer's cache.
-        headers["Cache-Control"] = "private, no-store"
-    return response
+    return serving.send(item, public=permissions.can_view_body(None, initiative))
 
 
 @bp.app_template_global("attachment_url")
@@ -227,7 +165,7 @@ def attachment_url(item: Attachment) -> str:
 
 @bp.app_template_global("attachment_image_size")
 def attachment_image_size(item: Attachment) -> tuple[int, int] | None:
-    return attachments.image_size(item)
+    return files.image_size(item.stored_name)
 
 
 bp.add_app_template_global(max_megabytes, "attachment_max_megabytes")

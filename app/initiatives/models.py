@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.attachments.models import StoredFile
 from app.auth.models import User
 from app.core import pagecache
 from app.core.db import UTCDateTime, enum_type
@@ -242,7 +243,7 @@ class InitiativeEvent(Model):
     initiative: Mapped[Initiative] = relationship(back_populates="events")
 
 
-class Attachment(Model):
+class Attachment(StoredFile, Model):
     """An image or PDF added by the author, stored outside the static folder."""
 
     __tablename__ = "initiative_attachments"
@@ -251,23 +252,11 @@ class Attachment(Model):
     initiative_id: Mapped[int] = mapped_column(
         sa.ForeignKey("initiatives.id", ondelete="CASCADE"), index=True
     )
-    #: A generated name on disk (never the uploaded one).
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    #: The uploaded name, cleaned, for the download.
-    filename: Mapped[str] = mapped_column(sa.String(150))
-    #: Decided from the content, not from the name or the browser's claim.
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    #: What an image shows (its text alternative) or what a document is.
-    description: Mapped[str] = mapped_column(sa.String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: What an image shows (its text alternative) or what a document is. After the file's
+    #: columns and before ``created_at``, where the table has always had it.
+    description: Mapped[str] = mapped_column(sa.String(300), sort_order=1)
 
     initiative: Mapped[Initiative] = relationship(back_populates="attachments")
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 # What a change of these rows invalidates among the cached pages (app/core/pagecache.py): its

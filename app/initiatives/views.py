@@ -20,6 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from app.attachments.forms import AttachmentForm
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
 from app.core import pagecache
 from app.core.routing import id_or_400
@@ -48,6 +49,7 @@ from app.moderation.forms import RejectForm
 from app.org.forms import UnitForm
 from app.questions import permissions as question_permissions
 from app.questions import services as question_services
+from app.replies import queries as reply_queries
 from app.search import engine as search
 
 
@@ -457,8 +459,6 @@ def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> Response
     }
     context.update(forms)
     if permissions.can_manage_attachments(me, initiative):
-        from app.initiatives.attachment_forms import AttachmentForm
-
         context.setdefault("upload_form", AttachmentForm())
     page = render_template(
         "initiatives/detail.html",
@@ -469,6 +469,7 @@ def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> Response
         adopted=question_services.adopted_by(initiative),
         can_adopt=question_permissions.can_adopt_initiative(me, initiative),
         events=[e for e in initiative.events if e.kind is not EventKind.CREATED],
+        reply_letters_of_initiative=reply_queries.published_for_initiative(initiative.id),
         **context,
     )
     return page, status

@@ -39,6 +39,12 @@ class OrgUnit(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[OrgUnitKind] = mapped_column(enum_type(OrgUnitKind))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The letterhead of the unit's letters (empty: the organisation's address from the settings).
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    fax: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(120))
+    website: Mapped[str | None] = mapped_column(sa.String(120))
 
     def __repr__(self) -> str:
         return f"<OrgUnit {self.code}>"

@@ -1,9 +1,10 @@
 """Demo questions in every state: residents' and councillors', some overdue, one adopted.
 
 Janez Černe's question at the 16th regular session of 20 April 2016 is the one the sample
-reply letter answers (``../shared/samples``). The current term's questions are placed around
-today (as the sessions are, ``app.council.demo``), so that some are due soon and some late
-whenever the demo runs. Due dates are computed by the real rules (``app.questions.due``).
+reply letter answers: it waits here, and ``app.replies.demo`` imports and publishes the
+letter. The current term's questions are placed around today (as the sessions are,
+``app.council.demo``), so that some are due soon and some late whenever the demo runs. Due
+dates are computed by the real rules (``app.questions.due``).
 """
 
 from __future__ import annotations
@@ -76,22 +77,14 @@ class Demo:
     stages: list[QuestionState] = field(default_factory=list)
 
 
-SAMPLE_ANSWER = (
-    "Mestna občina Kranj v letih 2016 in 2017 pripravlja več projektov e-demokracije in "
-    "e-uprave. Med njimi sta **semafor projektov MOK**, javni pregled stanja občinskih "
-    "projektov, in portal odprtih podatkov.\n\n"
-    "- semafor projektov bo na spletni strani občine,\n"
-    "- odprti podatki bodo objavljeni v strojno berljivi obliki,\n"
-    "- e-vloge bodo na voljo na državnem portalu."
-)
-
 DEMOS = [
     Demo(
         "Projekti e-demokracija, e-uprava",
         "Svetnik je izpostavil, da občina zaostaja pri elektronskem poslovanju z občani. "
         "Zanimalo ga je, katere projekte e-demokracije in e-uprave občina pripravlja in kdaj "
         "bodo na voljo.",
-        _Q.ANSWERED,
+        # Registered and waiting: the sample letter answers it (``app.replies.demo``).
+        _Q.REGISTERED,
         authors=("Janez Černe",),
         session=(0, SessionKind.REGULAR, 16),
         to_mayor=True,
@@ -99,7 +92,6 @@ DEMOS = [
         unit="KZ",
         case_number="032-11/2016",
         topic="uprava",
-        answer=("full", SAMPLE_ANSWER, 29),
     ),
     Demo(
         "Obnova igrišča v Struževem",
@@ -514,6 +506,7 @@ def _afterwards(question: Question, demo: Demo, start: date, today: date) -> Non
         question.answer_text = text
         question.answer_html = render_markdown(text)
         question.answered_at = answered
+        question.answered_on = question.replied_on = answered.date()
         question.answered_by_unit = question.responsible_unit
         on_time = question.effective_due_on is None or answered.date() <= question.effective_due_on
         _event(question, _E.ANSWERED, answered, answer=kind, on_time=on_time)

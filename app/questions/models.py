@@ -248,6 +248,13 @@ class Question(Model):
     answered_by_unit_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("org_units.id", ondelete="SET NULL")
     )
+    #: The day the answer left the municipality (a reply's ``sent_at``, in Ljubljana): what
+    #: "on time" compares with the due date, in the database, on both engines.
+    answered_on: Mapped[date | None]
+    #: The date of the letter that answered it: "days to reply" run from the start to here.
+    replied_on: Mapped[date | None]
+    #: Answered by declining, with a reason (a reply of that type): counts as answered.
+    answer_declined: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     rejection_reason_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("rejection_reasons.id", ondelete="RESTRICT")
     )

@@ -417,7 +417,7 @@ def _authors_for(content: CouncilContent, on: date, group: CouncillorGroup | Non
     return [people[person_id] for person_id in ids]
 
 
-def _apply_council_content(actor: User, question: Question, content: CouncilContent) -> None:
+def _apply_council_content(actor: User | None, question: Question, content: CouncilContent) -> None:
     today = local_today()
     session = _session_for(content, today)
     on = session.held_on if content.form is Form.ORAL and session else content.received_on
@@ -429,7 +429,7 @@ def _apply_council_content(actor: User, question: Question, content: CouncilCont
     ):
         raise InvalidValue("group")
     authors = _authors_for(content, on, group)
-    if not auth.is_council_office(actor) and not auth.is_administrator(actor):
+    if actor is not None and not (auth.is_council_office(actor) or auth.is_administrator(actor)):
         # A councillor records only what they pose themselves (alone, with others, or as a
         # member of the group that asks).
         mine = auth.councillor_person_ids(actor)
@@ -510,28 +510,35 @@ def _set_addressees(question: Question, units: list[OrgUnit]) -> None:
 
 
 def record(
-    actor: User, content: CouncilContent, *, adopts: Question | Initiative | None = None
+    actor: User | None, content: CouncilContent, *, adopts: Question | Initiative | None = None
 ) -> Question:
-    """Record a councillor's question or initiative: public at once, its deadline running."""
-    if not permissions.can_record(actor):
+    """Record a councillor's question or initiative: public at once, its deadline running.
+
+    ``actor`` None: the system, for the import of a letter that answers it
+    (``app.replies.importer``), which audits the import under the official's name.
+    """
+    if actor is not None and not permissions.can_record(actor):
         raise NotAllowed
     now = utcnow()
     question = Question(
-        origin=Origin.COUNCILLOR, state=_Q.POSED, recorded_by_id=actor.id, published_at=now
+        origin=Origin.COUNCILLOR,
+        state=_Q.POSED,
+        recorded_by_id=actor.id if actor else None,
+        published_at=now,
     )
     _apply_council_content(actor, question, content)
     if question.case_number:
         question.state = _Q.REGISTERED
     elif question.responsible_unit is not None:
         question.state = _Q.ASSIGNED
-    if adopts is not None:
+    if adopts is not None and actor is not None:
         _adopt(actor, question, adopts)
     db.session.add(question)
     _apply_deadline(question)
     _event(question, _E.RECORDED, actor, due=_iso(question.due_on))
     db.session.flush()
     _audit(actor, "question.record", question, due=_iso(question.due_on))
-    if adopts is not None:
+    if adopts is not None and actor is not None:
         _note_adoption(actor, question, adopts)
     db.session.flush()
     return question
@@ -793,8 +800,9 @@ def answer(actor: User, question: Question, *, kind: str, text: str) -> None:
     question.answer_html = render_markdown(words)
     question.answered_by_unit = question.responsible_unit
     question.answered_at = now
+    question.answered_on = question.replied_on = to_local(now).date()
     due_on = question.effective_due_on
-    on_time = due_on is None or to_local(now).date() <= due_on
+    on_time = due_on is None or question.answered_on <= due_on
     if kind == AnswerKind.FULL:
         question.closed_at = now
     data: dict[str, Any] = {"answer": kind, "on_time": on_time}

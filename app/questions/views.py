@@ -56,6 +56,7 @@ from app.questions.models import (
     QuestionState,
     title_slug,
 )
+from app.replies import queries as reply_queries
 from app.sessions.labels import at_session, session_title
 
 
@@ -286,9 +287,11 @@ def record() -> ResponseReturnValue:
     adopts = _adopted_item()
     if adopts is not None and not _can_adopt(me, adopts):
         abort(403)
-    form = CouncilQuestionForm(
-        obj=_AdoptedData(adopts) if adopts and request.method == "GET" else None
-    )
+    follows = _followed_up() if request.method == "GET" else None
+    prefill: object = None
+    if request.method == "GET":
+        prefill = _AdoptedData(adopts) if adopts else _FollowUpData(follows) if follows else None
+    form = CouncilQuestionForm(obj=prefill)
     if request.method == "GET" and not form.authors.data:
         # A councillor poses their own question: they are its author unless they say otherwise.
         people = sorted(str(person_id) for person_id in auth.councillor_person_ids(me))
@@ -330,6 +333,29 @@ class _AdoptedData:
         self.topic = str(item.topic_id or "")
         self.community = str(item.community_id or "")
         self.kind = "question" if isinstance(item, Question) else "initiative"
+
+
+class _FollowUpData:
+    """A supplementary question in the same case, from ``?follow_up_of=`` (a reply's page
+    offers it when the answer did not answer): the same kind, units and case number."""
+
+    def __init__(self, question: Question) -> None:
+        self.kind = question.kind.value
+        self.title = question.title
+        self.follow_up_of = question.id
+        self.case_number = question.case_number or ""
+        self.units = [str(addressee.unit_id) for addressee in question.addressees]
+        self.to_mayor = question.to_mayor
+        self.topic = str(question.topic_id or "")
+        self.community = str(question.community_id or "")
+
+
+def _followed_up() -> Question | None:
+    question_id = id_or_400(request.args.get("follow_up_of"))
+    if question_id is None:
+        return None
+    question = _load(question_id)  # 404 for one the councillor may not see
+    return question if question.origin is Origin.COUNCILLOR else None
 
 
 class _CouncilData:
@@ -423,6 +449,7 @@ def _detail(question: Question, status: int = 200, **forms: Any) -> ResponseRetu
     context.update(forms)
     deadline = due.compute(question) if question.due_on else None
     adopted = services.adopted_by(question) if question.origin is Origin.RESIDENT else None
+    letters = reply_queries.published_for_question(question.id)
     page = render_template(
         "questions/detail.html",
         question=question,
@@ -436,6 +463,11 @@ def _detail(question: Question, status: int = 200, **forms: Any) -> ResponseRetu
         events=list(question.events),
         event_kinds=QuestionEventKind,
         can_adopt=permissions.can_adopt_question(me, question) and adopted is None,
+        reply_letters_of_question=letters,
+        # Verdicts are on letters: none to look for without one.
+        reply_verdicts_of_question=reply_queries.verdicts_for_question(question.id)
+        if letters
+        else [],
         **context,
     )
     return page, status

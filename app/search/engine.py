@@ -1,10 +1,13 @@
-"""Full-text search of initiatives and questions: the same words, matches and order on
-PostgreSQL and SQLite.
+"""Full-text search of initiatives, questions and reply letters: the same words, matches and
+order on PostgreSQL and SQLite.
 
-Written first for initiatives; questions have an index of their own built the same way
-(migration ``j6qsearch0001``), and every function here takes the ``Index`` to search
-(``INITIATIVES`` by default, ``QUESTIONS``). What follows says "initiatives"; for a question
-read its title for the title and summary, and its text for the text.
+Written first for initiatives; questions and reply letters have an index each, built the same
+way (migrations ``j6qsearch0001`` and ``l8rsearch0001``), and every function here takes the
+``Index`` to search (``INITIATIVES`` by default, ``QUESTIONS``, ``REPLIES``). What follows says
+"initiatives"; for a question read its title for the title and summary, and its text for the
+text; for a letter its reference number and subject for the title, and its text for the text.
+Only a public letter (published, corrected or retracted) is in the index, and its reference
+number is split at its punctuation like any text ("032-11/2016" is 032, 11 and 2016).
 
 The index lives in the database and is kept in step with every write by triggers (migrations
 ``f1search0001``, ``f2search0002`` and ``h4search0003``): on PostgreSQL a ``search_vector``
@@ -131,6 +134,8 @@ _SEARCH_TABLES = (
     "initiative_search_documents",
     "questions_fts",
     "question_search_documents",
+    "replies_fts",
+    "reply_search_documents",
 )
 _SEARCH_COLUMNS = {("initiatives", "search_vector")}
 # The index on initiatives until h4search0003; since, the one on its documents, and the ids
@@ -141,6 +146,7 @@ _SEARCH_INDEXES = frozenset(
         "ix_initiative_search_documents_document",
         "ix_initiatives_listed_id",
         "ix_question_search_documents_document",
+        "ix_reply_search_documents_document",
     }
 )
 
@@ -278,6 +284,14 @@ QUESTIONS = Index(
     pg_key="question_id",
     sqlite_fts="questions_fts",
     sqlite_weights=(10.0, 0.0),
+)
+#: Reference number, subject and text: ranked by the reference number and the subject (both
+#: weight A on PostgreSQL, as a title).
+REPLIES = Index(
+    pg_documents=_documents("reply_search_documents", "reply_id", "reply_search"),
+    pg_key="reply_id",
+    sqlite_fts="replies_fts",
+    sqlite_weights=(10.0, 10.0, 0.0),
 )
 
 
@@ -454,6 +468,76 @@ def similar(title: str, *, exclude_id: int | None = None, limit: int = 5) -> lis
         query = query.where(Initiative.id != exclude_id)
     ordered = query.order_by(*best_first(hits)).limit(limit)
     return list(db.session.scalars(ordered))
+
+
+# --- what matched, for showing it ---------------------------------------------------------
+
+#: A snippet shows this many words of a text …
+SNIPPET_WORDS = 30
+#: … from this many before its first matching word (or from its start) …
+_SNIPPET_LEAD = 8
+#: … looked for among its first this many words (a letter is rarely longer).
+_SNIPPET_SCAN = 3000
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A few words of a text around the first word a search matched in it.
+
+    ``parts`` in order, each ``(text, matched)``: a matching word (with the punctuation that
+    touches it) or the text between. Whitespace is shown as single spaces.
+    """
+
+    parts: tuple[tuple[str, bool], ...]
+    #: Whether words of the text were left out before the parts, and after them.
+    cut_before: bool
+    cut_after: bool
+
+
+def _matched(piece: str, words: list[Term]) -> bool:
+    """Whether a piece of text (no whitespace) holds a word that one of ``words`` matches,
+    as the index matches it: the word or one of its lemmas starts with the prefix, or is
+    one of the term's lemmas."""
+    for written, folded in lemmas.split(piece):
+        indexed = (folded, *lemmas.keys(written, folded))
+        for term in words:
+            if any(word.startswith(term.prefix) for word in indexed):
+                return True
+            if any(key in indexed for key in term.keys):
+                return True
+    return False
+
+
+def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> Snippet:
+    """``words`` words of ``text`` around the first that the search ``query`` matches, each
+    matching word marked; the start of the text when none does (the hit was elsewhere)."""
+    searched = _terms(query)
+    pieces = text.split()
+    first = None
+    if searched:
+        first = next(
+            (i for i, piece in enumerate(pieces[:_SNIPPET_SCAN]) if _matched(piece, searched)),
+            None,
+        )
+    start = 0 if first is None else max(0, first - _SNIPPET_LEAD)
+    end = min(len(pieces), start + words)
+    start = max(0, min(start, end - words))  # near the end: a whole snippet still
+    parts: list[tuple[str, bool]] = []
+
+    def add_plain(piece: str) -> None:
+        if parts and not parts[-1][1]:
+            parts[-1] = (parts[-1][0] + piece, False)
+        else:
+            parts.append((piece, False))
+
+    for n, piece in enumerate(pieces[start:end]):
+        if n:
+            add_plain(" ")
+        if searched and _matched(piece, searched):
+            parts.append((piece, True))
+        else:
+            add_plain(piece)
+    return Snippet(tuple(parts), start > 0, end < len(pieces))
 
 
 # --- spelling suggestions -----------------------------------------------------------------

@@ -71,6 +71,7 @@ PERSONA_FOR_ROLE = {
     "supporter": "marko",  # a resident who did not write the demo's open initiative
     "administrator": "bojan",
     "official": "maja",
+    "reviewer": "vesna",  # the cabinet's second official: reviews the letters Maja drafts
     "moderator": "nina",
     "councillor": "petra",
     "council_office": "jure",

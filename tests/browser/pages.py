@@ -60,6 +60,16 @@ NOT_PAGES = frozenset(
         "questions.export",  # the filtered list of questions as CSV
         "initiatives.attachment",  # an attached picture or PDF document, as the file itself
         "account.download",  # "my data" as a JSON download
+        "replies.export_csv",  # the filtered list of reply letters as CSV
+        "replies.as_json_view",  # a letter as JSON (validated against its schema in the tests)
+        "replies.qr",  # a letter's QR code, an SVG file
+        "replies.attachment",  # a letter's signed PDF or annex, as the file itself
+        "accountability.overdue_csv",  # the answers overdue now, as CSV
+        "accountability.units_csv",  # the figures by unit and year, as CSV
+        "accountability.councillors_csv",  # the figures by councillor, as CSV
+        "accountability.verdicts_csv",  # the askers' verdicts by unit, as CSV
+        "accountability.chart_on_time",  # an SVG picture, shown in the accountability page
+        "accountability.chart_median_days",  # an SVG picture, shown in the accountability page
     }
 )
 
@@ -323,6 +333,108 @@ PAGES: list[Page] = [
         as_role="council_office",
         submit=Submit("/sessions/2/edit", fill=(("[name=number]", "abc"),)),
     ),
+    # Reply letters (demo data: 1 the imported sample; of the cabinet's letters 2 published
+    # with its signed PDF and Petra Novak's verdict, 3 sent, 4 signed, 5 approved, 6 in review,
+    # 7 a draft)
+    Page("replies", "/replies/"),
+    Page("replies-filtered", "/replies/?unit=KZ&year=2016&type=full"),
+    Page("replies-search", "/replies/?q=gradbi%C5%A1%C4%8De"),
+    Page("replies-bad-filter", "/replies/?type=nonsense", status=400),
+    Page("reply-sample", "/replies/1"),
+    Page("reply-signed-pdf", "/replies/2"),
+    Page("reply-draft-hidden", "/replies/7", status=404),
+    Page("reply-verify", "/replies/verify"),
+    Page(
+        "reply-verify-errors",
+        "/replies/verify",
+        status=422,
+        submit=Submit("/replies/verify", fill=(("[name=sha256]", "xyz"),)),
+    ),
+    Page("reply-verdict", "/replies/2", as_role="councillor"),
+    Page(
+        "reply-verdict-errors",
+        "/replies/2",
+        status=422,
+        as_role="councillor",
+        submit=Submit("/replies/2/verdict"),  # no verdict chosen, no reason
+    ),
+    Page("replies-drafts", "/replies/drafts", as_role="official"),
+    Page("reply-new", "/replies/new?question=13", as_role="official"),
+    Page(
+        "reply-new-errors",
+        "/replies/new",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/new", fill=(("[name=reference_number]", "abc"),)),
+    ),
+    Page("reply-draft", "/replies/7", as_role="official"),
+    Page("reply-edit", "/replies/7/edit", as_role="official"),
+    Page(
+        "reply-edit-errors",
+        "/replies/7/edit",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/7/edit", fill=(("[name=subject]", ""),)),
+    ),
+    Page(
+        "reply-annex-errors",
+        "/replies/7",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/7/annexes"),  # no file, no title
+    ),
+    Page("reply-in-review", "/replies/6", as_role="reviewer"),
+    Page(
+        "reply-return-errors",
+        "/replies/6",
+        status=422,
+        as_role="reviewer",
+        submit=Submit("/replies/6/return"),  # no note
+    ),
+    Page("reply-approved", "/replies/5", as_role="official"),
+    Page(
+        "reply-sign-errors",
+        "/replies/5",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/5/sign"),  # no signed PDF
+    ),
+    Page("reply-signed", "/replies/4", as_role="official"),
+    Page(
+        "reply-send-errors",
+        "/replies/4",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/4/send", fill=(("[name=send-sent_at]", ""),)),
+    ),
+    Page("reply-sent", "/replies/3", as_role="official"),
+    Page(
+        "reply-publish-errors",
+        "/replies/3",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/3/publish"),  # a full reply to an initiative: no decision
+    ),
+    Page("reply-published-official", "/replies/2", as_role="official"),
+    Page(
+        "reply-retract-errors",
+        "/replies/2",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/2/retract"),  # no reason
+    ),
+    Page("reply-import", "/replies/import", as_role="official"),
+    Page(
+        "reply-import-errors",
+        "/replies/import",
+        status=422,
+        as_role="official",
+        submit=Submit("/replies/import", fill=(("[name=text]", "To ni pismo."),)),
+    ),
+    # Accountability: the figures of the demo's questions and initiatives, with their charts
+    Page("accountability", "/accountability/"),
+    Page("accountability-initiatives", "/accountability/?group=initiative"),
+    Page("accountability-bad-filter", "/accountability/?year=abc", status=400),
     Page("councillors", "/councillors/"),
     Page("councillor", "/councillors/1"),
     Page("search", "/search"),

@@ -40,6 +40,11 @@ NOT_FORM_PAGES = frozenset(
         "questions.withdraw",  # the confirmation's button; its GET page is registered
         "admin.confirm_rule",  # a button per rule; redirects back to the rules
         "admin.remove_day",  # a button per added day; redirects back to the rules
+        "replies.submit",  # a button; redirects (what is missing is said on the letter's page)
+        "replies.approve",  # a button; redirects to the letter
+        "replies.correct",  # a button; redirects to the correction's form
+        "replies.delete",  # a button; redirects to the letters in the works
+        "replies.remove_annex",  # a button per annex; redirects back to the letter
     }
 )
 

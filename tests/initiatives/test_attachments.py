@@ -1,7 +1,8 @@
 """Attachments: pictures and PDFs of an initiative, checked by content, stored and served safely.
 
-Every file here is made by the test (Pillow for pictures, a PDF written by hand), and every
-refusal is checked for its status, its message and for having saved nothing: no row, no file.
+Every file here is made by the test (tests/attachments/samples.py), and every refusal is checked
+for its status, its message and for having saved nothing: no row, no file. The checks of the
+files alone, without an initiative, are in tests/attachments/.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import struct
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,92 +24,22 @@ from werkzeug.http import parse_options_header
 from werkzeug.routing import BuildError
 from werkzeug.test import encode_multipart
 
+from app.attachments.files import AttachmentRefused, Refusal, path_of
+from app.attachments.forms import AttachmentForm
 from app.auth.models import Role, User
 from app.extensions import db
 from app.initiatives import attachments, services
-from app.initiatives.attachments import PDF, PNG, AttachmentRefused, Refusal
 from app.initiatives.models import Attachment, Initiative, InitiativeState
 from app.reference.models import Topic
 from app.reference.seed import seed_reference_data
-
-STORED_NAME = re.compile(r"[0-9a-f]{32}\.(jpg|png|webp|pdf)")
-
-
-# --- files ----------------------------------------------------------------------------------
-
-
-def picture(
-    kind: str, size: tuple[int, int] = (64, 48), *, noise: bool = False, exif: Any = None
-) -> bytes:
-    """A real picture in Pillow's format ``kind``; with ``noise``, one that compresses badly."""
-    if noise:
-        pixels = hashlib.shake_256(b"noise").digest(size[0] * size[1] * 3)
-        image = Image.frombytes("RGB", size, pixels)
-    else:
-        image = Image.new("RGB", size, (200, 40, 40))
-    out = io.BytesIO()
-    options = {"exif": exif} if exif is not None else {}
-    image.save(out, kind, **options)
-    return out.getvalue()
-
-
-def pdf(*, trailer: bytes = b"", padding: int = 0) -> bytes:
-    """A minimal valid one-page PDF, with its cross-reference table, written by hand."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    if padding:
-        out += b"%" + b"x" * (padding - 2) + b"\n"  # a comment: still a valid PDF
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\n" % (len(objects) + 1, trailer)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
-
-
-def pdf_of_size(total: int) -> bytes:
-    """A valid PDF of exactly ``total`` bytes (the offsets it records grow with the padding)."""
-    first = pdf(padding=total - len(pdf()))
-    return pdf(padding=total - len(pdf()) - (len(first) - total))
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims a huge canvas: what a decompression bomb looks like."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
-        + chunk(b"IEND", b"")
-    )
-
-
-def gps_exif(orientation: int = 1) -> Image.Exif:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "PhoneMaker"
-    exif[ExifTags.Base.Orientation] = orientation
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (46.0, 14.0, 19.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (14.0, 21.0, 20.0)
-    return exif
-
+from tests.attachments.samples import (
+    STORED_NAME,
+    gps_exif,
+    pdf,
+    pdf_of_size,
+    picture,
+    png_declaring,
+)
 
 # --- fixtures -------------------------------------------------------------------------------
 
@@ -616,30 +545,6 @@ def test_the_uploaded_name_is_cleaned_and_nothing_escapes_the_folder(
     assert written == [f"uploads/{row['stored_name']}"]
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        # What old browsers sent, and what a hand-made request can send.
-        ("..\\..\\windows\\system32\\evil.png", "evil.png"),
-        ("C:\\Users\\Ana\\Desktop\\crossing.png", "crossing.png"),
-        ("a\x00b\x1fc\r\n.png", "abc.png"),
-        ('what?:"<>|*.png', "what_______.png"),
-        ("\u202e\u2066", "attachment.png"),
-        ("", "attachment.png"),
-    ],
-)
-def test_names_no_browser_sends_are_cleaned_too(raw: str, expected: str) -> None:
-    assert attachments.clean_filename(raw, PNG) == expected
-
-
-def test_a_long_name_is_shortened_and_keeps_its_extension() -> None:
-    name = attachments.clean_filename("š" * 400 + ".pdf", PDF)
-    assert len(name) == attachments.FILENAME_MAX
-    assert name.endswith("š.pdf")
-    assert attachments.clean_filename("report.v2", PDF) == "report.v2.pdf"
-    assert attachments.clean_filename(None, PNG) == "attachment.png"
-
-
 def test_control_characters_never_reach_the_database(
     app: Flask, as_author: FlaskClient, draft: int
 ) -> None:
@@ -914,7 +819,7 @@ def test_a_new_file_goes_when_the_transaction_is_rolled_back(
         attachment = attachments.add(
             actor, initiative, upload=_storage(picture("PNG")), description="A plan"
         )
-        path = attachments.path_of(attachment)
+        path = path_of(attachment.stored_name)
         assert path.exists()
         db.session.rollback()
         assert not path.exists()
@@ -930,7 +835,7 @@ def test_a_removed_file_goes_only_after_the_commit(
             actor, initiative, upload=_storage(picture("PNG")), description="A plan"
         )
         db.session.commit()
-        path = attachments.path_of(attachment)
+        path = path_of(attachment.stored_name)
 
         attachments.remove(actor, initiative, attachment)
         assert path.exists()  # the row's deletion is flushed, not committed
@@ -952,7 +857,7 @@ def test_a_savepoint_rolled_back_keeps_the_file(
             actor, initiative, upload=_storage(picture("PNG")), description="A plan"
         )
         db.session.commit()
-        path = attachments.path_of(attachment)
+        path = path_of(attachment.stored_name)
         savepoint = db.session.begin_nested()
         attachments.remove(actor, initiative, attachment)
         savepoint.rollback()
@@ -1001,8 +906,6 @@ def test_the_service_checks_permission_and_the_description(
 
 
 def test_the_macros_render_an_accessible_list_and_form(app: Flask, author: int, draft: int) -> None:
-    from app.initiatives.attachment_forms import AttachmentForm
-
     with app.app_context():
         actor, initiative = db.session.get(User, author), db.session.get(Initiative, draft)
         attachments.add(

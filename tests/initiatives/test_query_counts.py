@@ -207,9 +207,10 @@ def upload_folder(app: Flask, tmp_path: Path) -> Iterator[None]:
 @pytest.mark.usefixtures("upload_folder")
 # The initiative, its topic, author, events and attachments (each loaded once, as a whole).
 # The moderators' and officials' forms (their reasons and units) only for those who see them.
-# Whether a councillor took it up (app.questions.services.adopted_by).
+# Whether a councillor took it up (app.questions.services.adopted_by), and the public reply
+# letters that answer it (app.replies.queries.published_for_initiative).
 # Signed in: the session with its account, its roles, and whether it supports the initiative.
-@pytest.mark.parametrize("bounds", [(6, 9)])
+@pytest.mark.parametrize("bounds", [(7, 10)])
 def test_an_initiatives_page_costs_the_same_with_many_supporters_events_and_attachments(
     app: Flask,
     client: FlaskClient,

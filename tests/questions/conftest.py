@@ -43,6 +43,7 @@ from app.questions.models import (
 )
 from app.reference.models import RejectionReason, Topic
 from app.reference.seed import seed_reference_data
+from app.replies.demo import seed_replies
 from app.sessions.models import CouncilSession, SessionKind
 
 _Q = QuestionState
@@ -104,12 +105,14 @@ def reference(app: Flask) -> None:
 
 @pytest.fixture
 def demo(app: Flask) -> None:
-    """The demo's council, sessions and questions in every state (``app.questions.demo``)."""
+    """The demo's council, sessions and questions in every state (``app.questions.demo``), and
+    the sample reply letter that answers one of them (``app.replies.demo``)."""
     with app.app_context():
         seed_org_units()
         seed_council()
         seed_reference_data()
         seed_questions()
+        seed_replies()  # the sample letter answers Janez Černe's question
         db.session.commit()
 
 

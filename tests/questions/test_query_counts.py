@@ -96,7 +96,7 @@ PAGES = {
     # The person, their seats (term, body, group), their latest questions (cards: two
     # queries), and how all of them fared (four columns of each).
     "/councillors/{person}": (5, 7),
-    "/search?q=razsvetljava": (5, 7),
+    "/search?q=razsvetljava": (7, 9),  # and the reply letters' count and page
 }
 
 
@@ -122,8 +122,9 @@ def test_a_page_costs_the_same_for_few_questions_and_many(
 #: question it follows up …) each in one query where it has one — the sample: the unit that
 #: answered; the rules, work-free days and regular sessions its due date is explained by
 #: (``due.context``); a resident's also what took it up (with its authors) and, signed in,
-#: whether one supports it. Signed in: the session with its account and its roles.
-DETAIL = {"council": (8, 10), "resident": (9, 12)}
+#: whether one supports it. Signed in: the session with its account and its roles. Both: the
+#: public reply letters that answer it, and where there is one (the sample) their verdicts.
+DETAIL = {"council": (10, 12), "resident": (10, 13)}
 
 
 @pytest.mark.usefixtures("demo")
