@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from app.moderation import views as _moderation  # noqa: F401
     from app.questions import privacy as _question_privacy  # noqa: F401
     from app.questions import views as _questions  # noqa: F401
+    from app.replies import privacy as _reply_privacy  # noqa: F401
     from app.replies import views as _replies  # noqa: F401
     from app.search import views as _search  # noqa: F401
     from app.sessions import views as _sessions  # noqa: F401

@@ -26,7 +26,11 @@ BIG_TABLES = (
     "initiatives", "initiative_supports", "users", "initiative_events", "audit_entries",
     "questions", "question_supports", "question_events", "question_authors",
     "question_addressees", "question_search_documents", "initiative_search_documents",
+    "replies", "reply_units", "reply_participants", "reply_recipients", "reply_coverage",
+    "reply_attachments", "reply_events", "answer_verdicts", "reply_search_documents",
 )  # fmt: skip
+#: A statement slower than this (inside PostgreSQL) is a finding of its own.
+SLOW_MS = 20.0
 _SEQ_SCAN = re.compile(r"Seq Scan on (\w+).*?rows=(\d+) loops=(\d+)")
 _SORT = re.compile(r"Sort Method: ([\w-]+(?: [\w-]+)?)\s+(?:Memory|Disk): (\d+)kB")
 _EXECUTION = re.compile(r"Execution Time: ([\d.]+) ms")
@@ -116,6 +120,8 @@ def explain(app: Flask, statements: list[Statement]) -> None:
             found = _EXECUTION.search(statement.plan)
             statement.execution_ms = float(found.group(1)) if found else 0.0
             statement.findings = _findings(statement.plan)
+            if statement.execution_ms > SLOW_MS:
+                statement.findings.append(f"over {SLOW_MS:g} ms")
         connection.rollback()
 
 
@@ -146,6 +152,30 @@ def post_plans(
         method="POST",
         data={"csrf_token": token},
         headers={"Sec-Fetch-Site": "same-origin", "X-Forwarded-For": address},
+    )
+    explain(app, statements)
+    return PagePlans(name, path, status, statements, "POST")
+
+
+def anonymous_token(app: Flask, path: str) -> str:
+    """The CSRF token of the form at ``path`` as an anonymous visitor's browser reads it."""
+    from bench.residents import _TOKEN
+
+    response = app.test_client().get(path, headers={"X-Forwarded-For": "127.7.7.7"})
+    found = _TOKEN.search(response.get_data(as_text=True))
+    if response.status_code != 200 or found is None:
+        raise RuntimeError(f"no CSRF token in the form at {path} ({response.status_code})")
+    return found.group(1)
+
+
+def form_post_plans(app: Flask, name: str, path: str, data: dict[str, str]) -> PagePlans:
+    """An anonymous form's POST (the check of a letter): its statements, SELECTs explained."""
+    status, statements = capture(
+        app,
+        path,
+        method="POST",
+        data={"csrf_token": anonymous_token(app, path), **data},
+        headers={"Sec-Fetch-Site": "same-origin", "X-Forwarded-For": "127.7.7.8"},
     )
     explain(app, statements)
     return PagePlans(name, path, status, statements, "POST")
@@ -252,10 +282,13 @@ def main(argv: list[str] | None = None) -> int:
                 explained.append(
                     post_plans(app, name, path, cookie, resident.token, resident.address)
                 )
+        for name, data in run.verify_posts(facts):
+            explained.append(form_post_plans(app, name, "/replies/verify", data))
         title = (
             f"Query plans of Glas at {scale.factor}x ({scale.accounts:,} accounts, "
             f"{scale.initiatives:,} initiatives, {scale.supports:,} supports, "
-            f"{scale.questions:,} questions), {datetime.now(UTC).date().isoformat()}"
+            f"{scale.questions:,} questions, {scale.replies:,} replies), "
+            f"{datetime.now(UTC).date().isoformat()}"
         )
         text = report(explained, title)
         output.write_text(text, encoding="utf-8")

@@ -15,6 +15,7 @@ stopped on the way out, also on failure, Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -79,7 +80,8 @@ class Endpoint:
     name: str
     #: The path shown (for a rotation: its first path, or a description).
     path: str
-    #: page, search, post, export or info; decides the target it is held to.
+    #: page, search, post, export, data (made on every request, informational) or info;
+    #: decides the target it is held to.
     group: str
     #: Arguments after ``--`` for the wrk script.
     script: str = "get.lua"
@@ -226,6 +228,8 @@ class Options:
     connections: int
     threads: int
     output: Path
+    #: Request every page of each rotation once before measuring (``_prime``).
+    prime: bool = True
 
 
 def _paths_file(folder: Path, name: str, paths: list[str]) -> Path:
@@ -355,6 +359,9 @@ def _endpoints(
             [f"/councillors/{i}" for i in councillors],
         ),
     ]
+    reply_pages, reply_data, reply_facts = _reply_endpoints(
+        seeding, connection, folder, rotation, get
+    )
     measured = [
         get("list, default (newest)", "/initiatives/"),
         get("list, most supported", "/initiatives/?sort=supported"),
@@ -375,6 +382,7 @@ def _endpoints(
             arguments=[str(varied_file)],
         ),
         *questions,
+        *reply_pages,
         replace(
             get("CSV export (whole list)", "/initiatives/export.csv", "export"),
             connections=WORKERS,
@@ -383,6 +391,7 @@ def _endpoints(
             get("questions CSV export (whole list)", "/questions/export.csv", "export"),
             connections=WORKERS,
         ),
+        *reply_data,
         Endpoint(
             "support POST (new support each)",
             "/initiatives/<id>/support",
@@ -428,14 +437,231 @@ def _endpoints(
             ("site search, varied (first)", site_varied[0].path),
             ("session page", f"/sessions/{sessions[0]}"),
             ("councillor page", f"/councillors/{councillors[0]}"),
+            *reply_facts.pop("reply_rotation_pages", []),
         ],
+        **reply_facts,
     }
     return measured, informational, facts
+
+
+_PUBLIC_REPLIES = "state IN ('published', 'corrected', 'retracted')"
+
+
+def _one(connection: psycopg.Connection[Any], query: str) -> Any:
+    row = connection.execute(query).fetchone()  # type: ignore[call-overload]
+    connection.rollback()
+    return row[0] if row else None
+
+
+def _reply_endpoints(
+    seeding: Seeding,
+    connection: psycopg.Connection[Any],
+    folder: Path,
+    rotation: Any,
+    get: Any,
+) -> tuple[list[Endpoint], list[Endpoint], dict[str, Any]]:
+    """Reply letters and accountability (issue 10): the measured pages, the exports, facts.
+
+    Returns the pages and searches (held to their targets), the exports and data files
+    (informational: made on every request, never cached) and the facts of the choices.
+    """
+    if _one(connection, "SELECT to_regclass('replies') IS NOT NULL") is not True:
+        return [], [], {}
+    rng = random.Random(f"glas-bench-run-replies-{seeding.scale.factor}")  # noqa: S311
+    public = int(_one(connection, f"SELECT count(*) FROM replies WHERE {_PUBLIC_REPLIES}") or 0)  # noqa: S608
+    if not public:
+        return [], [], {}
+    pages = max(1, -(-public // 20))
+    deep = max(1, int(pages * 0.9))
+    # The busiest unit, year, session and councillor of the letters: the filters' values.
+    unit = _one(
+        connection,
+        "SELECT o.code FROM replies r JOIN org_units o ON o.id = r.issuer_unit_id"  # noqa: S608
+        f" WHERE r.{_PUBLIC_REPLIES} GROUP BY o.code ORDER BY count(*) DESC LIMIT 1",
+    )
+    year = _one(
+        connection,
+        "SELECT extract(year FROM letter_date)::int FROM replies"  # noqa: S608
+        f" WHERE {_PUBLIC_REPLIES} GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+    )
+    session = _one(
+        connection,
+        "SELECT q.session_id FROM reply_coverage c JOIN replies r ON r.id = c.reply_id"  # noqa: S608
+        f" JOIN questions q ON q.id = c.question_id WHERE r.{_PUBLIC_REPLIES}"
+        " AND q.session_id IS NOT NULL GROUP BY 1 ORDER BY count(DISTINCT r.id) DESC LIMIT 1",
+    )
+    councillor = _one(
+        connection,
+        "SELECT a.person_id FROM reply_coverage c JOIN replies r ON r.id = c.reply_id"  # noqa: S608
+        " JOIN question_authors a ON a.question_id = c.question_id"
+        f" WHERE r.{_PUBLIC_REPLIES} GROUP BY 1 ORDER BY count(DISTINCT r.id) DESC LIMIT 1",
+    )
+    letters = _ids(
+        connection,
+        f"SELECT id FROM replies WHERE {_PUBLIC_REPLIES} ORDER BY md5(id::text) LIMIT 200",  # noqa: S608
+    )
+    # For the plans: the letter with the most of everything (questions, people, files).
+    fullest = _one(
+        connection,
+        "SELECT r.id FROM replies r JOIN reply_coverage c ON c.reply_id = r.id"  # noqa: S608
+        f" WHERE r.{_PUBLIC_REPLIES} GROUP BY r.id"
+        " ORDER BY count(*) DESC, r.supersedes_id IS NOT NULL DESC, r.id LIMIT 1",
+    )
+    answered = _ids(
+        connection,
+        "SELECT DISTINCT c.question_id FROM reply_coverage c"  # noqa: S608
+        f" JOIN replies r ON r.id = c.reply_id WHERE r.{_PUBLIC_REPLIES}"
+        " ORDER BY 1 LIMIT 100000",
+    )
+    answered = sorted(answered, key=lambda i: hashlib.md5(str(i).encode()).hexdigest())[:200]  # noqa: S324
+    most_letters = _one(
+        connection,
+        "SELECT c.question_id FROM reply_coverage c JOIN replies r ON r.id = c.reply_id"  # noqa: S608
+        f" WHERE r.{_PUBLIC_REPLIES} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    )
+    hashes = [
+        str(h)
+        for (h,) in connection.execute(
+            f"SELECT signed_pdf_sha256 FROM replies WHERE {_PUBLIC_REPLIES}"  # noqa: S608
+            " AND signed_pdf_sha256 IS NOT NULL ORDER BY md5(id::text) LIMIT 150"
+        )
+    ]
+    connection.rollback()
+    unknown = [f"{rng.getrandbits(256):064x}" for _ in range(max(1, len(hashes) // 3))]
+    from bench.plans import anonymous_token
+
+    token = anonymous_token(seeding.app, "/replies/verify")
+    checks = hashes + unknown
+    rng.shuffle(checks)
+    bodies = _paths_file(folder, "verify", [f"csrf_token={token}&sha256={h}" for h in checks])
+    varied = searches.queries(connection, seeding.text, rng, corpus=searches.REPLIES)
+    common = next((q for q in varied if q.kind == "common"), varied[0] if varied else None)
+    measured = [
+        get("replies, default (newest)", "/replies/"),
+        get(f"replies, unit ({unit})", f"/replies/?unit={unit}"),
+        get(f"replies, year ({year})", f"/replies/?year={year}"),
+        get("replies, type (interim)", "/replies/?type=interim"),
+        get(f"replies, session ({session})", f"/replies/?session={session}"),
+        get(f"replies, councillor ({councillor})", f"/replies/?councillor={councillor}"),
+        get(f"replies, deep page ({deep} of {pages})", f"/replies/?page={deep}"),
+        rotation(
+            f"letter page ({len(letters)} rotating)",
+            "/replies/<id>",
+            "page",
+            [f"/replies/{i}" for i in letters],
+        ),
+        rotation(
+            f"letter JSON ({len(letters)} rotating)",
+            "/replies/<id>.json",
+            "page",
+            [f"/replies/{i}.json" for i in letters],
+        ),
+        rotation(
+            f"letter QR code ({len(letters)} rotating)",
+            "/replies/<id>/qr.svg",
+            "page",
+            [f"/replies/{i}/qr.svg" for i in letters],
+        ),
+        rotation(
+            f"question page with letters ({len(answered)} rotating)",
+            "/questions/<id> (answered by letters)",
+            "page",
+            [f"/questions/{i}" for i in answered],
+        ),
+    ]
+    if common is not None:
+        measured.append(get(f"replies, text ({common.text})", common.path, "search"))
+    if varied:
+        measured.append(
+            rotation(
+                f"reply search, {len(varied)} varied queries",
+                "/replies/?q=<varied>",
+                "search",
+                [q.path for q in varied],
+            )
+        )
+    measured.append(
+        Endpoint(
+            f"verify POST (a hash; {len(hashes)} letters', {len(unknown)} unknown)",
+            "/replies/verify",
+            "post",
+            "verify.lua",
+            arguments=[str(bodies)],
+        )
+    )
+    data = [replace(get("replies CSV export (whole list)", "/replies/export.csv", "export"),
+                    connections=WORKERS)]  # fmt: skip
+    has_accountability = "accountability" in seeding.app.blueprints
+    if has_accountability:
+        last_year = _local_year(seeding) - 1
+        measured += [
+            get("accountability", "/accountability/"),
+            get("accountability, councillors'", "/accountability/?group=councillor"),
+            get(f"accountability, {last_year}", f"/accountability/?year={last_year}"),
+        ]
+        data += [
+            get("accountability, overdue CSV", "/accountability/overdue.csv", "data"),
+            get("accountability, units CSV", "/accountability/units.csv", "data"),
+            get("accountability, councillors CSV", "/accountability/councillors.csv", "data"),
+            get("accountability, verdicts CSV", "/accountability/verdicts.csv", "data"),
+            get(
+                "accountability, on-time chart",
+                "/accountability/charts/on-time.svg?group=councillor",
+                "data",
+            ),
+            get(
+                "accountability, median-days chart",
+                "/accountability/charts/median-days.svg?group=resident",
+                "data",
+            ),
+        ]
+    facts = {
+        "replies_public": public,
+        "reply_list_pages": pages,
+        "reply_deep_page": deep,
+        "reply_filters": {
+            "unit": unit,
+            "year": year,
+            "session": session,
+            "councillor": councillor,
+            "q": common.text if common else None,
+        },
+        "verify_hashes": {"letters": len(hashes), "unknown": len(unknown)},
+        "verify_examples": {"letter": hashes[0] if hashes else None, "unknown": unknown[0]},
+        "reply_varied_queries": [asdict(q) for q in varied],
+        "accountability": has_accountability,
+        "reply_rotation_pages": [
+            ("letter page (most questions)", f"/replies/{fullest}"),
+            ("letter JSON (most questions)", f"/replies/{fullest}.json"),
+            ("letter QR code", f"/replies/{fullest}/qr.svg"),
+            ("question page (most letters)", f"/questions/{most_letters}"),
+            *([("reply search, varied (first)", varied[0].path)] if varied else []),
+        ],
+    }
+    return measured, data, facts
+
+
+def _local_year(seeding: Seeding) -> int:
+    from app.core.time import to_local
+
+    return to_local(seeding.now).year
+
+
+def verify_posts(facts: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """The verification POSTs whose statements are explained: a letter's hash, an unknown one."""
+    examples = facts.get("verify_examples") or {}
+    return [
+        (f"verify POST ({kind} hash)", {"sha256": digest})
+        for kind, digest in (("a letter's", examples.get("letter")),
+                             ("an unknown", examples.get("unknown")))
+        if digest
+    ]  # fmt: skip
 
 
 #: Facts of ``_endpoints`` too long for the JSON's "data" (they have keys of their own).
 _LONG_FACTS = (
     "varied_queries", "question_varied_queries", "site_varied_queries", "rotation_pages",
+    "reply_varied_queries", "reply_rotation_pages", "verify_examples",
 )  # fmt: skip
 
 
@@ -443,7 +669,7 @@ def plan_pages(
     measured: list[Endpoint], facts: dict[str, Any], initiative_id: int
 ) -> list[tuple[str, str]]:
     """The pages whose statements are explained: every measured GET, one of each rotation."""
-    pages = [(e.name, e.path) for e in measured if "<" not in e.path]
+    pages = [(e.name, e.path) for e in measured if "<" not in e.path and e.group != "post"]
     pages.append(("initiative page", f"/initiatives/{initiative_id}"))
     pages.append(("search, varied (first)", searches.Query(**facts["varied_queries"][0]).path))
     pages += [tuple(page) for page in facts["rotation_pages"]]
@@ -497,6 +723,32 @@ def _timed_get(url: str) -> float:
     response = requests.get(url, headers={"X-Forwarded-For": "127.8.8.8"}, timeout=300)
     response.raise_for_status()
     return time.perf_counter() - started
+
+
+def _prime(base_url: str, endpoint: Endpoint) -> int:
+    """Request every path of a rotation once, as wrk's visitors would (same language, no
+    cookie), so that its measured run reads the cache of pages, not a first visit to each of
+    its pages (those are the rows "made afresh"). Returns how many paths answered 200."""
+    paths = [
+        line
+        for line in Path(endpoint.arguments[0]).read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+
+    def one(item: tuple[int, str]) -> bool:
+        n, path = item
+        response = requests.get(
+            base_url + path,
+            headers={
+                "X-Forwarded-For": f"127.6.{n // 250 % 250}.{n % 250 + 1}",
+                "Accept-Language": "sl-SI,sl;q=0.9,en;q=0.5",
+            },
+            timeout=300,
+        )
+        return response.status_code == 200
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return sum(pool.map(one, enumerate(paths)))
 
 
 def _drain(base_url: str, timeout: float = 300) -> None:
@@ -676,6 +928,17 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             if warming is not None:
                 watch.sample()
                 memory.append({"after": warming.name, "peak_mb": round(watch.peak("glas"), 1)})
+        primed: dict[str, int] = {}
+        if options.prime:
+            # Rotations over many pages: each page once, so the measured run reads the cache.
+            rotations = [
+                e
+                for e in measured
+                if e.group in ("page", "search") and e.script == "get.lua" and "<" in e.path
+            ]
+            log(f"priming the cache of pages: every page of {len(rotations)} rotations once")
+            for endpoint in rotations:
+                primed[endpoint.name] = _prime(glas_url, endpoint)
         supports_before = _rows(connection, "initiative_supports")
         question_supports_before = _rows(connection, "question_supports")
         results = {e.name: Result(e) for e in measured}
@@ -751,6 +1014,12 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
         log(f"  {sequential_questions['queries']} question searches: p50 "
             f"{sequential_questions['p50_ms']} ms, p95 {sequential_questions['p95_ms']} ms, "
             f"max {sequential_questions['max_ms']} ms")  # fmt: skip
+        sequential_replies = None
+        if facts.get("reply_varied_queries"):
+            sequential_replies = _sequential_search(afresh_url, facts["reply_varied_queries"])
+            log(f"  {sequential_replies['queries']} reply searches: p50 "
+                f"{sequential_replies['p50_ms']} ms, p95 {sequential_replies['p95_ms']} ms, "
+                f"max {sequential_replies['max_ms']} ms")  # fmt: skip
 
         log(f"integrity: {len(integrity_residents)} residents support one initiative at once")
         checked = integrity.run(
@@ -782,6 +1051,8 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                     (cookie_name, resident.cookie), resident.token, resident.address,
                 )
             )  # fmt: skip
+        for name, data in verify_posts(facts):
+            explained.append(plans.form_post_plans(app, name, "/replies/verify", data))
         watch.stop()
 
         post = results["support POST (new support each)"]
@@ -829,6 +1100,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             "search_sequential": sequential,
             "search_sequential_cached": sequential_cached,
             "search_sequential_questions": sequential_questions,
+            "search_sequential_replies": sequential_replies,
             "afresh_worker_rss_mb": round(watch.peak("afresh"), 1),
             "integrity": checked,
             "data": {
@@ -836,12 +1108,28 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                 "initiatives": scale.initiatives,
                 "supports": scale.supports,
                 "questions": scale.questions,
+                "replies": _rows(connection, "replies") if facts.get("replies_public") else 0,
                 "open_initiatives": len(opened),
                 "open_residents_questions": len(open_questions),
                 "council": {
                     table: _rows(connection, table)
                     for table in ("people", "council_mandates", "council_sessions", "agenda_items")
                 },
+                "reply_tables": {
+                    table: _rows(connection, table)
+                    for table in (
+                        "reply_coverage",
+                        "reply_units",
+                        "reply_participants",
+                        "reply_recipients",
+                        "reply_attachments",
+                        "reply_events",
+                        "answer_verdicts",
+                        "reply_search_documents",
+                    )
+                }
+                if facts.get("replies_public")
+                else {},
                 **{k: v for k, v in facts.items() if k not in _LONG_FACTS},
             },
             "conditions": {
@@ -850,6 +1138,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                 "wrk_threads": options.threads,
                 "seconds_per_run": options.duration,
                 "rounds": options.rounds,
+                "primed_rotations": primed,
                 "rate_limits": "on, " + ("Redis" if redis else "memory:// per worker"),
                 "csrf": "on",
                 "postgresql": "fsync on, synchronous_commit on, shared_buffers 1GB",
@@ -864,7 +1153,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             explained,
             f"Query plans of Glas at {scale.factor}x ({scale.accounts:,} accounts, "
             f"{scale.initiatives:,} initiatives, {scale.supports:,} supports, "
-            f"{scale.questions:,} questions), {output['date']}",
+            f"{scale.questions:,} questions, {scale.replies:,} replies), {output['date']}",
         )
         return {"json": output, "plans": plans_text, "plans_data": explained}
     except BaseException:
@@ -907,7 +1196,8 @@ def table(result: dict[str, Any]) -> str:
     data = result["data"]
     lines = [
         f"Glas at {scale}x ({data['accounts']:,} accounts, {data['initiatives']:,} initiatives, "
-        f"{data['supports']:,} supports, {data.get('questions', 0):,} questions) — "
+        f"{data['supports']:,} supports, {data.get('questions', 0):,} questions, "
+        f"{data.get('replies', 0):,} replies) — "
         f"{result['conditions']['gunicorn']}, "
         f"{result['conditions']['connections']} connections, {result['date']}",
         "",
@@ -923,6 +1213,8 @@ def table(result: dict[str, Any]) -> str:
             ratio, note = f"{'':7}", codes
         elif entry["group"] == "afresh":
             note = "cache off (informational)"
+        elif entry["group"] == "data":
+            note = "made on every request, not cached (informational)"
         elif entry["group"] == "yardstick":
             note = "the hello app, a page-sized body (informational)"
         else:
@@ -953,6 +1245,14 @@ def table(result: dict[str, Any]) -> str:
             f"p50 {asked['p50_ms']} ms, p95 {asked['p95_ms']} ms "
             f"({'ok' if asked['p95_ms'] < SEARCH_P95_MS else 'MISS'} <{SEARCH_P95_MS:g}), "
             f"max {asked['max_ms']} ms"
+        )
+    replied = result.get("search_sequential_replies")
+    if replied:
+        lines.append(
+            f"reply search, one visitor at a time, {replied['queries']} queries made afresh: "
+            f"p50 {replied['p50_ms']} ms, p95 {replied['p95_ms']} ms "
+            f"({'ok' if replied['p95_ms'] < SEARCH_P95_MS else 'MISS'} <{SEARCH_P95_MS:g}), "
+            f"max {replied['max_ms']} ms"
         )
     cached = result.get("search_sequential_cached")
     if cached:
@@ -1050,6 +1350,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--no-prime", dest="prime", action="store_false",
+                        help="measure rotations without first asking for each page")  # fmt: skip
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for the JSON and the plans (bench/results)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -1057,7 +1359,7 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is missing: apt-get install -y wrk (make bench does it as root)")
         return 2
     options = Options(args.duration, args.rounds, args.warmup, args.connections, args.threads,
-                      args.results.resolve())  # fmt: skip
+                      args.results.resolve(), args.prime)  # fmt: skip
     signal.signal(signal.SIGTERM, _interrupt)
     processes: list[Process] = []
     done: dict[int, dict[str, Any]] = {}

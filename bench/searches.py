@@ -10,7 +10,8 @@ vocabulary table where the migration made one, else from counting in the titles.
 
 Questions are searched the same way: ``queries(..., corpus=QUESTIONS)`` draws the words from
 the questions' own index and titles, for their list (``/questions/?q=``); ``path`` sends the
-same queries to another page (``/search``, which searches both).
+same queries to another page (``/search``, which searches both). Reply letters likewise
+(``corpus=REPLIES``, ``/replies/?q=``).
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ QUESTIONS = Corpus(
     ("question_search_documents", "document"),
     "SELECT count(*) FROM questions WHERE published_at IS NOT NULL",
     "SELECT title FROM questions WHERE published_at IS NOT NULL ORDER BY id",
+)
+
+#: Reply letters (issue 10): the public letters' index; their "titles" are the subjects
+#: without the head every letter shares ("Odgovor na svetniško vprašanje – …").
+REPLIES = Corpus(
+    "replies",
+    "/replies/",
+    "SELECT term, count(*) FROM reply_search_documents,"
+    " unnest(tsvector_to_array(document)) AS term GROUP BY term",
+    ("reply_search_documents", "document"),
+    "SELECT count(*) FROM replies WHERE state IN ('published', 'corrected', 'retracted')",
+    "SELECT coalesce(nullif(split_part(subject, ' – ', 2), ''), subject) FROM replies"
+    " WHERE state IN ('published', 'corrected', 'retracted') ORDER BY id",
 )
 
 

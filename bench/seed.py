@@ -17,7 +17,8 @@ The council and questions came so: ``write_council`` (the council, five terms fr
 33 seats each and many councillors re-elected, their groups, about thirteen sessions a year
 with their agendas, two sessions scheduled), ``write_questions`` (residents' and councillors'
 questions through their whole lifecycle, due dates by the app's own rules and calendar, with
-authors, addressees, supports, timeline and audit log) and ``finish_questions``.
+authors, addressees, supports, timeline and audit log) and ``finish_questions``; the reply
+letters (issue 10) so: ``write_replies`` and ``finish_replies`` (``bench/seed_replies.py``).
 
 Run alone: ``python -m bench.seed --scale 1`` starts a cluster, seeds it, prints what it wrote
 and how long it took, and removes the cluster.
@@ -60,11 +61,20 @@ class Scale:
     supports: int
     #: Residents' and councillors' questions together.
     questions: int = 0
+    #: Formal reply letters (``bench/seed_replies.py``), public and in the works.
+    replies: int = 0
 
 
 SCALES = {
-    1: Scale(1, accounts=6_000, initiatives=2_000, supports=100_000, questions=1_000),
-    10: Scale(10, accounts=60_000, initiatives=20_000, supports=1_000_000, questions=10_000),
+    1: Scale(1, accounts=6_000, initiatives=2_000, supports=100_000, questions=1_000, replies=300),
+    10: Scale(
+        10,
+        accounts=60_000,
+        initiatives=20_000,
+        supports=1_000_000,
+        questions=10_000,
+        replies=3_000,
+    ),
 }
 
 #: The mix of states, as shares of all initiatives, chosen to be plausible for a threshold of
@@ -1364,7 +1374,8 @@ def _write_questions(seeding: Seeding) -> str:
         "deadline_rule_id", "starts_on", "due_on", "extended_to", "extension_reason",
         "overdue_recorded_at", "created_at", "updated_at", "submitted_at", "published_at",
         "answered_at", "closed_at", "answer_text", "answer_html", "answered_by_unit_id",
-        "rejection_reason_id", "rejection_note", *qm.SEARCHABLE_TEXT.values(),
+        "rejection_reason_id", "rejection_note", "answered_on", "replied_on", "answer_declined",
+        *qm.SEARCHABLE_TEXT.values(),
     ]  # fmt: skip
 
     for q in plans:
@@ -1381,6 +1392,7 @@ def _write_questions(seeding: Seeding) -> str:
             to_mayor=False,
             support_count=0,
             created_at=q.created_at,
+            answer_declined=False,
         )
         row["body_html"] = render_markdown(row["body"])
         for source, target in qm.SEARCHABLE_TEXT.items():
@@ -1665,6 +1677,10 @@ def _write_questions(seeding: Seeding) -> str:
                 answer = text.answer(answered_kind)
                 row["answer_text"], row["answer_html"] = answer, render_markdown(answer)
                 row["answered_at"] = at
+                # As the reply's publication records them (``replies.services``): the day
+                # the answer left, and the letter's date; a letter seeded for the answer
+                # later (``seed_replies``) sets its own date.
+                row["answered_on"] = row["replied_on"] = to_local(at).date()
                 row["answered_by_unit_id"] = seeding.units[q.unit]
                 on_time = effective is None or to_local(at).date() <= effective
                 q.state = {
@@ -1882,6 +1898,20 @@ def finish_questions(seeding: Seeding) -> str:
     )
 
 
+def write_replies(seeding: Seeding) -> str:
+    """Reply letters to councillors' questions (``bench/seed_replies.py``)."""
+    from bench import seed_replies
+
+    return seed_replies.write_replies(seeding)
+
+
+def finish_replies(seeding: Seeding) -> str:
+    """The checks that letters and questions agree, sequences, statistics."""
+    from bench import seed_replies
+
+    return seed_replies.finish_replies(seeding)
+
+
 #: The seeders in order. A later feature appends its own (questions, replies, follows …).
 SEEDERS: list[Callable[[Seeding], str]] = [
     seed_reference,
@@ -1893,6 +1923,8 @@ SEEDERS: list[Callable[[Seeding], str]] = [
     write_council,
     write_questions,
     finish_questions,
+    write_replies,
+    finish_replies,
 ]
 
 

@@ -27,7 +27,12 @@ def main(glas_url: str, provider_url: str) -> None:
         ("/questions/?state=overdue&sort=due", "the answers that are late"),
         ("/sessions/", "council sessions; the 16th regular session of 20 April 2016"),
         ("/councillors/", "councillors and how their questions were answered"),
-        ("/search?q=igrišče", "one search across both"),
+        ("/replies/", "the municipality's reply letters"),
+        ("/replies/1", "the sample letter of 19 May 2016, as a letter (print it too)"),
+        ("/replies/verify", "check a letter's PDF or fingerprint"),
+        ("/replies/drafts", "letters in the works (sign in as maja; vesna reviews)"),
+        ("/accountability/", "answers on time, by unit, year and councillor"),
+        ("/search?q=igrišče", "one search across every kind"),
     ):
         print(f"  {glas_url}{path:<36} {what}")
     print()

@@ -91,9 +91,10 @@ def _selection_or_400() -> Selection:
 
 
 def _page_tags() -> tuple[str, ...]:
-    # Replies and verdicts touch "accountability", questions (and the names of councillors)
-    # "questions", initiatives "initiatives"; units are on every page ("site", always added).
-    return ("accountability", "questions", "initiatives")
+    # Replies, verdicts, questions, initiatives and councillors' names touch "accountability"
+    # (their taggers add it: not a support, which moves no figure here); units are on every
+    # page ("site", always added).
+    return ("accountability",)
 
 
 def question_url(question_id: int, title: str, **values: Any) -> str:
@@ -351,8 +352,10 @@ def _described(rows: list[tuple[str, float]], write: Any) -> str:
 
 
 @bp.get("/charts/on-time.svg")
+@pagecache.cached(_page_tags, params=("year", "group"))
 def chart_on_time() -> ResponseReturnValue:
     group, selection = _chart_group()
+    pagecache.expires_by(clock.next_midnight())
     table = figures.by_unit(clock.today(), clock.utcnow(), year=selection.year, groups=(group,))
     rows = _on_time_rows(table[group])
     title = _(
@@ -379,8 +382,10 @@ def chart_on_time() -> ResponseReturnValue:
 
 
 @bp.get("/charts/median-days.svg")
+@pagecache.cached(_page_tags, params=("year", "group"))
 def chart_median_days() -> ResponseReturnValue:
     group, selection = _chart_group()
+    pagecache.expires_by(clock.next_midnight())
     table = figures.by_unit(clock.today(), clock.utcnow(), year=selection.year, groups=(group,))
     rows = _median_rows(table[group])
     title = _(

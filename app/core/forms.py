@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask_babel import get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField
 from wtforms import IntegerField as _IntegerField
 from wtforms.validators import Length
 
@@ -53,7 +55,7 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        for field in self:
+        for field in _text_fields(self):
             if not isinstance(field.data, str) or field.errors:
                 continue
             if _CONTROL.search(field.data):
@@ -67,7 +69,38 @@ class Form(FlaskForm):
                     _l("Remove the invisible characters that change the direction of the text."),
                 ]
                 valid = False
+        if not valid:
+            _refresh_errors(self)
         return valid
+
+
+def _refresh_errors(form: Any) -> None:
+    """Errors added to the rows of a list after WTForms validated it: WTForms keeps the
+    list's and the form's errors from then (``FieldList.errors``, a cached ``form.errors``),
+    so they are gathered again, and the page shows them and answers 422."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                if isinstance(entry, FormField):
+                    _refresh_errors(entry.form)
+            errors = [entry.errors for entry in field.entries]
+            field.errors = errors if any(errors) else []
+        elif isinstance(field, FormField):
+            _refresh_errors(field.form)
+    form._errors = None
+
+
+def _text_fields(form: Any) -> Iterator[Any]:
+    """Every field, also those inside the rows of a ``FieldList`` of ``FormField``s (a
+    letter's signatories, recipients …): the same checks hold for every text typed."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from _text_fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _text_fields(field.form)
+        else:
+            yield field
 
 
 #: Whole numbers in forms have at most this many digits (counts, days, ids all fit).

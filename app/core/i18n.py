@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -35,6 +35,9 @@ def supported_languages() -> list[str]:
 def select_locale() -> str:
     if "locale" in g:
         return str(g.locale)
+    if not has_request_context():
+        # The command line (an import's report, a worker): the site's language.
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     # This browser's explicit choice first, then what the signed-in account saved.
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen not in supported_languages():

@@ -504,10 +504,15 @@ def _expiry(pending: _Pending) -> float | None:
     return end.timestamp() if (end - utcnow()).total_seconds() >= 1 else None
 
 
+#: What a cached view may answer that is kept: pages, and the JSON and SVG files made from
+#: the same data (a letter's JSON and QR code, the accountability charts).
+_CACHED_TYPES = frozenset({"text/html", "application/json", "image/svg+xml"})
+
+
 def _cacheable(response: Response) -> bool:
     return (
         response.status_code == 200
-        and response.mimetype == "text/html"
+        and response.mimetype in _CACHED_TYPES
         and not response.is_streamed
         and "Set-Cookie" not in response.headers
         and not session.modified

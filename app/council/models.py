@@ -169,7 +169,7 @@ class CouncilMandate(Model):
 
 # The council's pages list its people, terms and groups; questions name their authors and
 # groups, in lists and on their pages (app/core/pagecache.py).
-_NAMED = ("council", "questions", "question")
+_NAMED = ("council", "questions", "question", "accountability")
 pagecache.tags_for(CouncilBody, lambda _b: ("council", "sessions"))
 pagecache.tags_for(Term, lambda _t: ("council", "sessions"))
 pagecache.tags_for(CouncillorGroup, lambda _g: _NAMED)

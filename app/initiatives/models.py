@@ -145,7 +145,8 @@ class Initiative(Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     support_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    threshold_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Indexed: the accountability figures' years run from the earliest.
+    threshold_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The unit that answers; chosen by a moderator or an official.
     responsible_unit_id: Mapped[int | None] = mapped_column(
@@ -275,7 +276,12 @@ def _on_its_initiative(row: Support | InitiativeEvent | Attachment) -> tuple[str
     return (f"initiative:{row.initiative_id}",)
 
 
-pagecache.tags_for(Initiative, lambda i: page_tags(i.id), bulk=("initiative", "initiatives"))
+# Its state and dates are the accountability figures' too (a support moves none of them).
+pagecache.tags_for(
+    Initiative,
+    lambda i: (*page_tags(i.id), "accountability"),
+    bulk=("initiative", "initiatives", "accountability"),
+)
 # A support moves the count on every card of the initiative, not only on its page.
 pagecache.tags_for(
     Support, lambda s: page_tags(s.initiative_id), bulk=("initiative", "initiatives")

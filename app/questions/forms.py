@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -84,11 +85,18 @@ class AskForm(Form):
         description=_l("If you do not know, leave it: the municipality chooses."),
         validators=[Optional()],
     )
+    #: The earlier question this one follows up (from a reply that did not answer it).
+    follow_up_of = HiddenField()
 
     def __init__(self, *args: Any, current: Question | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _topic_and_community(self, current, topic_required=True)
         self.unit.choices = [SelectChoice("", _l("I do not know")), *unit_choices()]
+
+    def validate_follow_up_of(self, field: HiddenField) -> None:
+        value = field.data or ""
+        if value and (not value.isascii() or not value.isdigit() or len(value) > 10):
+            raise ValidationError(_l("Choose one from the list."))
 
     def content(self) -> ResidentContent:
         return ResidentContent(
@@ -97,6 +105,7 @@ class AskForm(Form):
             topic_id=int(self.topic.data),
             community_id=_int_or_none(self.community.data),
             unit_id=_int_or_none(self.unit.data),
+            follow_up_of_id=_int_or_none(self.follow_up_of.data),
         )
 
 

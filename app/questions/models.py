@@ -228,7 +228,8 @@ class Question(Model):
         sa.ForeignKey("deadline_rules.id", ondelete="RESTRICT"), index=True
     )
     #: The day the deadline runs from: the session, the date received, or publication.
-    starts_on: Mapped[date | None]
+    #: Indexed: the accountability figures' years run from the earliest.
+    starts_on: Mapped[date | None] = mapped_column(index=True)
     due_on: Mapped[date | None]
     #: An extension (with its public reason) moves the effective due date.
     extended_to: Mapped[date | None]
@@ -499,10 +500,13 @@ def _question_tags(question: Question) -> tuple[str, ...]:
     adopted = (f"question:{question.adopts_question_id}",) if question.adopts_question_id else ()
     if question.adopts_initiative_id:
         adopted = (*adopted, f"initiative:{question.adopts_initiative_id}")
-    return (*page_tags(question.id), *adopted)
+    # Its state, dates and unit are the accountability figures' (a support moves none).
+    return (*page_tags(question.id), *adopted, "accountability")
 
 
-pagecache.tags_for(Question, _question_tags, bulk=("question", "questions", "initiative"))
+pagecache.tags_for(
+    Question, _question_tags, bulk=("question", "questions", "initiative", "accountability")
+)
 pagecache.tags_for(QuestionSupport, _on_its_question, bulk=("question", "questions"))
 pagecache.tags_for(QuestionEvent, lambda e: (f"question:{e.question_id}",), bulk=("question",))
 pagecache.tags_for(QuestionAuthor, _on_its_question, bulk=("question", "questions"))

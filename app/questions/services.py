@@ -247,6 +247,8 @@ class ResidentContent:
     topic_id: int
     community_id: int | None
     unit_id: int | None
+    #: A supplementary question to one's own earlier question, in the same case.
+    follow_up_of_id: int | None = None
 
 
 def _apply_resident_content(question: Question, content: ResidentContent) -> None:
@@ -281,6 +283,18 @@ def ask(actor: User, content: ResidentContent) -> Question:
         submitted_at=now,
     )
     _apply_resident_content(question, content)
+    if content.follow_up_of_id is not None:
+        earlier = db.session.get(Question, content.follow_up_of_id)
+        # One's own question that was public: the answer to it is what did not answer.
+        if (
+            earlier is None
+            or earlier.origin is not Origin.RESIDENT
+            or earlier.author_id != actor.id
+            or earlier.published_at is None
+        ):
+            raise InvalidChoice("follow_up_of")
+        question.follow_up_of = earlier
+        question.case_number = earlier.case_number
     db.session.add(question)
     _event(question, _E.SUBMITTED, actor)
     db.session.flush()

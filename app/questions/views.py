@@ -187,10 +187,24 @@ def new() -> ResponseReturnValue:
     if not permissions.can_ask(signed_in_account()):
         abort(403)
     form = AskForm()
+    follows = None
+    if request.method == "GET" and request.args.get("follow_up_of"):
+        follows = _load(id_or_400(request.args.get("follow_up_of")) or 0)
+        if follows.author_id != signed_in_account().id:
+            abort(404)
+        form.follow_up_of.data = str(follows.id)
+        form.topic.data = str(follows.topic_id or "")
+        form.community.data = str(follows.community_id or "")
+        form.unit.data = str(follows.responsible_unit_id or "")
+    elif form.follow_up_of.data and form.follow_up_of.data.isdigit():
+        follows = db.session.get(Question, int(form.follow_up_of.data))
     if form.validate_on_submit():
         try:
             question = services.ask(signed_in_account(), form.content())
         except services.InvalidChoice as error:
+            db.session.rollback()
+            if error.field == "follow_up_of":
+                abort(400)  # a hidden field Glas wrote, changed by hand
             _field_error(form, error.field, _("Choose one from the list."))
         else:
             db.session.commit()
@@ -199,7 +213,7 @@ def new() -> ResponseReturnValue:
                 "success",
             )
             return redirect(detail_url(question))
-    return render_template("questions/ask.html", form=form, question=None), (
+    return render_template("questions/ask.html", form=form, question=None, follows=follows), (
         422 if form.errors else 200
     )
 

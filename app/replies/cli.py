@@ -8,7 +8,6 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.replies import importer
 
 replies_cli = AppGroup("replies", help="Reply letters: import existing letters.")
 
@@ -23,6 +22,10 @@ def import_letters(files: tuple[str, ...], dry_run: bool) -> None:
     names what Glas does not know, is reported and saved not at all; the others are saved.
     The drafts wait for an official of the unit to check and approve them (four eyes).
     """
+    # Here, not at the top: the command line of every process imports this module, and the
+    # importer brings pypdf (16 MB), which only an import needs.
+    from app.replies import importer
+
     failed = 0
     for name in files:
         data = Path(name).read_bytes()

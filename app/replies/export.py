@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.core import csvstream
 from app.core.time import to_local
@@ -185,6 +185,19 @@ def csv_chunks(filters: Filters) -> Iterator[str]:
                 sa.select(Reply)
                 .where(Reply.id.in_(chunk))
                 .options(
+                    # The columns of the file only: a letter's texts are kilobytes each.
+                    load_only(
+                        Reply.reference_number,
+                        Reply.case_number,
+                        Reply.letter_date,
+                        Reply.sent_at,
+                        Reply.state,
+                        Reply.reply_type,
+                        Reply.issuer_unit_id,
+                        Reply.subject,
+                        Reply.summary,
+                        Reply.signed_pdf_sha256,
+                    ),
                     joinedload(Reply.issuer_unit),
                     selectinload(Reply.answering_units).joinedload(ReplyUnit.unit),
                     selectinload(Reply.coverage),

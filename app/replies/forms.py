@@ -27,7 +27,13 @@ from wtforms import (
     widgets,
 )
 from wtforms import Form as SubForm
-from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from app.attachments.files import PDF
 from app.attachments.forms import AttachmentForm, accept, max_megabytes
@@ -41,6 +47,7 @@ from app.replies import services
 from app.replies.models import (
     COVERAGE_LABELS,
     DISTRIBUTION_LABELS,
+    REFERENCE_MAX,
     SIGNATURE_LABELS,
     TYPE_LABELS,
     AddresseeKind,
@@ -102,7 +109,15 @@ class CoveredRow(SubForm):
         ],
         default="question",
     )
-    number = IntegerField(_l("Number"), validators=[Optional()])
+    number = IntegerField(
+        _l("Number"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1, max=2**31 - 1, message=_l("Give the number of a question or an initiative.")
+            ),
+        ],
+    )
     coverage = SelectField(
         _l("Answered"),
         choices=[SelectChoice(c.value, label) for c, label in COVERAGE_LABELS.items()],
@@ -124,7 +139,11 @@ class LetterForm(Form):
         _l("Number (Številka)"),
         description=_l("As printed: class, case, year, document, e.g. 032-11/2016-2-(52/17)."),
         filters=[_strip],
-        validators=[DataRequired(message=_l("Write the letter's number.")), _check_reference],
+        validators=[
+            DataRequired(message=_l("Write the letter's number.")),
+            max_length(REFERENCE_MAX),
+            _check_reference,
+        ],
         render_kw={"spellcheck": "false", "autocomplete": "off"},
     )
     letter_date = DateField(
@@ -206,14 +225,27 @@ class LetterForm(Form):
         validators=[DataRequired(message=_l("Write a summary.")), max_length(SUMMARY_MAX)],
         render_kw={"maxlength": SUMMARY_MAX},
     )
-    prepared_by = FieldList(FormField(PreparerRow), min_entries=PREPARERS, max_entries=PREPARERS)
+    prepared_by = FieldList(
+        FormField(PreparerRow),
+        _l("Prepared by"),
+        min_entries=PREPARERS,
+        max_entries=PREPARERS,
+    )
     signatories = FieldList(
-        FormField(SignatoryRow), min_entries=SIGNATORIES, max_entries=SIGNATORIES
+        FormField(SignatoryRow),
+        _l("Signatories, in order"),
+        min_entries=SIGNATORIES,
+        max_entries=SIGNATORIES,
     )
     distribution = FieldList(
-        FormField(RecipientRow), min_entries=RECIPIENTS, max_entries=RECIPIENTS
+        FormField(RecipientRow),
+        _l("Distribution"),
+        min_entries=RECIPIENTS,
+        max_entries=RECIPIENTS,
     )
-    covers = FieldList(FormField(CoveredRow), min_entries=COVERED, max_entries=COVERED)
+    covers = FieldList(
+        FormField(CoveredRow), _l("What it answers"), min_entries=COVERED, max_entries=COVERED
+    )
 
     def __init__(self, *args: Any, reply: Reply | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -230,13 +262,9 @@ class LetterForm(Form):
                 SelectChoice(ReplyType.CORRECTION.value, TYPE_LABELS[ReplyType.CORRECTION])
             ]
 
-    def validate_extended_to(self, field: DateField) -> None:
-        if field.data and not (self.extension_reason.data or "").strip():
-            self.extension_reason.errors = [
-                *self.extension_reason.errors,
-                _l("Say why the due date moves."),
-            ]
-            raise ValidationError(_l("A new due date needs its reason."))
+    def validate_extension_reason(self, field: TextAreaField) -> None:
+        if self.extended_to.data and not (field.data or "").strip():
+            raise ValidationError(_l("Say why the due date moves."))
 
     def validate_forwarded_to(self, field: SelectField) -> None:
         if self.reply_type.data == ReplyType.FORWARDED.value and not field.data:

@@ -25,15 +25,23 @@ from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
+from app.core.time import today as local_today
 from app.council.models import BodyKind, CouncilBody, CouncillorGroup, CouncilMandate, Person, Term
 from app.extensions import db
 from app.initiatives import lemmas
 from app.org.models import OrgUnit
 from app.questions import services as question_services
 from app.questions.models import Form, Kind, Origin, Question
-from app.replies import letters, pdftext, services
+from app.replies import letters, pdftext, permissions, services
 from app.replies.letters import BulletList, NumberedList, Paragraph, ParsedLetter, Span
-from app.replies.models import AddresseeKind, DistributionKind, Reply, ReplyType
+from app.replies.models import (
+    REFERENCE_MAX,
+    AddresseeKind,
+    DistributionKind,
+    Reply,
+    ReplyType,
+    parse_reference,
+)
 from app.sessions import services as session_services
 from app.sessions.models import CouncilSession, SessionKind
 
@@ -254,6 +262,7 @@ def plan(letter: ParsedLetter, *, pdf: bytes | None = None) -> Plan:
                 number=letter.reference_number,
             )
         )
+    problems.extend(_content_problems(letter))
     unit_name = letter.letterhead.unit or (
         letter.answering_units[0] if letter.answering_units else ""
     )
@@ -291,13 +300,41 @@ def plan(letter: ParsedLetter, *, pdf: bytes | None = None) -> Plan:
     if letter.group:
         key = name_key(letter.group)
         found.group = next((g for g in found.term.groups if name_key(g.name) == key), None)
-        if found.group is None and not letter.askers:
-            problems.append(
-                gettext("The council's term has no group called “%(name)s”.", name=letter.group)
-            )
+        # A group Glas does not know yet is created with the question (``_question``).
     if found.session is not None or letter.session is None:
         found.question = _find_question(found)
     return found
+
+
+def _content_problems(letter: ParsedLetter) -> list[str]:
+    """What the letter says that a reply cannot hold, as the services would refuse it."""
+    problems = []
+    if parse_reference(letter.reference_number) is None:
+        problems.append(
+            gettext(
+                "The number %(number)s is not one of the municipality's: a document number "
+                "of at least 1 and at most %(max)d characters.",
+                number=letter.reference_number[:80],
+                max=REFERENCE_MAX,
+            )
+        )
+    if letter.letter_date > local_today() or letter.letter_date.year < 1990:
+        problems.append(
+            gettext(
+                "The letter's date %(date)s is in the future or before 1990.",
+                date=letter.letter_date.isoformat(),
+            )
+        )
+    for name, value, limit in (
+        (gettext("The subject"), letter.subject, 300),
+        (gettext("The place"), letter.place, 80),
+        (gettext("The addressee"), letter.addressee, 300),
+    ):
+        if len(" ".join(value.split())) > limit:
+            problems.append(
+                gettext("%(part)s is longer than %(max)d characters.", part=name, max=limit)
+            )
+    return problems
 
 
 # --- saving -------------------------------------------------------------------------------------
@@ -370,7 +407,7 @@ def _person(plan: Plan, index: int) -> Person:
     return person
 
 
-def _question(actor: User | None, plan: Plan) -> Question:
+def _question(plan: Plan) -> Question:
     letter = plan.letter
     assert plan.term is not None  # noqa: S101
     if plan.group is None and letter.group:
@@ -378,9 +415,12 @@ def _question(actor: User | None, plan: Plan) -> Question:
         db.session.add(plan.group)
         db.session.flush()
     people = [_person(plan, n) for n in range(len(letter.askers))]
+    # The session and the question are the council's record, which officials do not keep:
+    # the import writes them as the system, for the letter that shows they exist, and the
+    # import itself is audited under the official's name.
     if plan.session is None and letter.session is not None:
         plan.session = session_services.create(
-            actor,
+            None,
             session_services.SessionContent(
                 body_id=plan.council.id if plan.council else 0,
                 term_id=plan.term.id,
@@ -410,7 +450,7 @@ def _question(actor: User | None, plan: Plan) -> Question:
         topic_id=None,
         community_id=None,
     )
-    return question_services.record(actor, content)
+    return question_services.record(None, content)
 
 
 _REPLY_TYPES = (
@@ -435,7 +475,9 @@ def apply(actor: User | None, plan: Plan) -> Reply:
     letter = plan.letter
     if plan.issuer is None or plan.council is None:  # plan() reports both as problems
         raise Unreadable(plan.problems)
-    question = _question(actor, plan)
+    if actor is not None and not permissions.can_draft(actor, plan.issuer.id):
+        raise services.NotAllowed  # before anything is written: nothing to undo
+    question = _question(plan)
     content = services.Content(
         reference_number=letter.reference_number,
         letter_date=letter.letter_date,
@@ -510,4 +552,23 @@ def import_file(
         raise Unreadable(found.problems)
     if dry_run:
         return found, None
-    return found, apply(actor, found)
+    try:
+        return found, apply(actor, found)
+    except session_services.Duplicate:
+        # "Na 16. seji …, 20.4.2016", but the 16th session Glas has was on another day.
+        raise Unreadable(
+            [gettext("The council already has a session of this number on another day.")]
+        ) from None
+    except (
+        services.InvalidValue,
+        question_services.InvalidValue,
+        question_services.InvalidChoice,
+        session_services.InvalidValue,
+    ) as error:
+        # What plan() does not foresee (a councillor without a seat that day …): refused.
+        field = getattr(error, "field", "")
+        if field == "authors":
+            message = gettext("A councillor the letter names held no seat on the council that day.")
+        else:
+            message = gettext("The letter cannot be saved as it is (%(field)s).", field=field)
+        raise Unreadable([message]) from None

@@ -43,6 +43,10 @@ REFERENCE_PATTERN = re.compile(
 )
 
 
+#: The longest number and suffix the columns hold (real ones are about 25 and 8 characters).
+REFERENCE_MAX, SUFFIX_MAX = 60, 40
+
+
 @dataclass(frozen=True)
 class Reference:
     """A reference number split into its parts."""
@@ -60,8 +64,11 @@ class Reference:
 
 def parse_reference(value: str) -> Reference | None:
     """The parts of a reference number as printed, or None when it does not match."""
-    match = REFERENCE_PATTERN.fullmatch(value.strip())
-    if match is None:
+    text = value.strip()
+    if len(text) > REFERENCE_MAX:
+        return None
+    match = REFERENCE_PATTERN.fullmatch(text)
+    if match is None or len(match["suffix"] or "") > SUFFIX_MAX:
         return None
     # Digits only, but "0" as a sequence or a year before writing is not a document.
     case_seq, year, doc = int(match["case"]), int(match["year"]), int(match["doc"])
@@ -441,6 +448,8 @@ class ReplyAttachment(StoredFile, Model):
             postgresql_where=sa.text("is_signed_original"),
             sqlite_where=sa.text("is_signed_original"),
         ),
+        # Verification looks an annex up by its fingerprint too.
+        sa.Index("ix_reply_attachments_sha256", "sha256"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -500,6 +509,8 @@ class ReplyEvent(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     reply: Mapped[Reply] = relationship(back_populates="events")
+    #: Shown to the officials who see the letter's history, never on the public page.
+    actor: Mapped[User | None] = relationship()
 
 
 class Verdict(enum.StrEnum):

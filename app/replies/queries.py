@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.auth import permissions as auth
 from app.auth.models import Role, User
@@ -24,6 +24,7 @@ from app.replies.models import (
     AnswerVerdict,
     Reply,
     ReplyCoverage,
+    ReplyEvent,
     ReplyType,
     ReplyUnit,
 )
@@ -166,9 +167,18 @@ def filtered(filters: Filters) -> sa.Select[Any]:
 
 
 def card_options() -> list[Any]:
+    """What a card shows, and nothing of the letter's long texts."""
     return [
+        load_only(
+            Reply.state,
+            Reply.reply_type,
+            Reply.reference_number,
+            Reply.letter_date,
+            Reply.subject,
+            Reply.summary,
+            Reply.issuer_unit_id,
+        ),
         joinedload(Reply.issuer_unit),
-        joinedload(Reply.superseded_by).load_only(Reply.id, Reply.reference_number),
         selectinload(Reply.coverage)
         .joinedload(ReplyCoverage.question)
         .load_only(Question.id, Question.title, Question.kind, Question.origin),
@@ -176,11 +186,36 @@ def card_options() -> list[Any]:
     ]
 
 
+#: The count stops here ("more than 10,000").
+COUNT_CAP = 10_000
+_NEWEST = (Reply.letter_date.desc(), Reply.id.desc())
+
+
 def list_page(filters: Filters) -> pagination.Page[Reply]:
-    query = filtered(filters).order_by(Reply.letter_date.desc(), Reply.id.desc())
-    return pagination.paginate(
-        query.options(*card_options()), page=filters.page, size=PAGE_SIZE, count_cap=10_000
+    """One page of the public list, newest letter first.
+
+    The page's ids are chosen first from the sort keys alone (``ix_replies_public_letter_date``),
+    then only those twenty cards are loaded, without the letters' long texts: at ten times
+    Kranj's size an OFFSET over whole rows read and sorted 2,850 letters for a deep page
+    (11.3 ms; 0.35 ms so), as the questions' list found before (``questions.queries``).
+    """
+    query = filtered(filters)
+    total, capped = pagination.count(query, cap=COUNT_CAP)
+    chosen = (
+        query.with_only_columns(Reply.id, Reply.letter_date, maintain_column_froms=True)
+        .order_by(*_NEWEST)
+        .offset((filters.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .subquery()
     )
+    cards = (
+        sa.select(Reply)
+        .join(chosen, chosen.c.id == Reply.id)
+        .order_by(*_NEWEST)
+        .options(*card_options())
+    )
+    items = list(db.session.scalars(cards).unique())
+    return pagination.Page(items, filters.page, PAGE_SIZE, total, capped)
 
 
 def for_page(reply_id: int) -> Reply | None:
@@ -199,7 +234,7 @@ def for_page(reply_id: int) -> Reply | None:
             selectinload(Reply.participants),
             selectinload(Reply.distribution),
             selectinload(Reply.attachments),
-            selectinload(Reply.events),
+            selectinload(Reply.events).joinedload(ReplyEvent.actor),
             selectinload(Reply.coverage).options(
                 joinedload(ReplyCoverage.question).options(
                     joinedload(Question.session),

@@ -358,6 +358,8 @@ def _apply_coverage(reply: Reply, covers: Sequence[Covered]) -> None:
         key = (item.question_id, item.initiative_id)
         if (item.question_id is None) == (item.initiative_id is None) or key in seen:
             raise InvalidValue("covers")
+        if not 0 < (item.question_id or item.initiative_id or 0) < 2**31:
+            raise InvalidValue("covers")  # no row has it, and PostgreSQL refuses to look
         seen.add(key)
         if item.question_id is not None:
             question = db.session.get(Question, item.question_id)

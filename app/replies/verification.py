@@ -20,8 +20,9 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.replies.models import PUBLIC, Reply, ReplyAttachment
 
-#: Largest PDF the public check reads (bytes): a letter with annexes is well under it.
-MAX_BYTES = 20 * 1024 * 1024
+#: Largest PDF the public check reads (bytes): a letter with annexes is well under it, and it
+#: stays under the request limit (MAX_CONTENT_LENGTH, 16 MB), so the page's message answers.
+MAX_BYTES = 15 * 1024 * 1024
 
 
 def sha256_of(data: bytes) -> str:

@@ -40,7 +40,7 @@ from app.core.routing import id_or_400
 from app.core.time import LOCAL_TZ
 from app.core.time import today as local_today
 from app.extensions import db, limiter
-from app.questions.models import Question
+from app.questions.models import Question, QuestionSupport
 from app.replies import bp, export, permissions, queries, services, verification
 from app.replies.forms import (
     AnnexForm,
@@ -224,8 +224,14 @@ def _render(reply: Reply, status: int = 200, **forms: Any) -> ResponseReturnValu
     }
     context.update(forms)
     verdict_questions = _verdict_questions(me, reply)
+    verdicts = _verdicts_of(reply) if reply.is_public else []
     if verdict_questions and "verdict_form" not in context:
-        context["verdict_form"] = VerdictForm(prefix="verdict")
+        form = VerdictForm(prefix="verdict")
+        # One's earlier view, to change: a second verdict replaces the first.
+        mine = next((v for v in verdicts if me is not None and v.user_id == me.id), None)
+        if mine is not None:
+            form.verdict.data, form.reason.data = mine.verdict.value, mine.reason
+        context["verdict_form"] = form
     timing = [
         (row, services.days_to_reply(reply, row.question), services.on_time(reply, row.question))
         for row in reply.coverage
@@ -235,7 +241,7 @@ def _render(reply: Reply, status: int = 200, **forms: Any) -> ResponseReturnValu
         "replies/detail.html",
         reply=reply,
         timing=timing,
-        verdicts=_verdicts_of(reply) if reply.is_public else [],
+        verdicts=verdicts,
         verdict_questions=verdict_questions,
         verdict_labels=VERDICT_LABELS,
         coverage_labels=COVERAGE_LABELS,
@@ -261,17 +267,23 @@ def _render(reply: Reply, status: int = 200, **forms: Any) -> ResponseReturnValu
 def _verdict_questions(user: User | None, reply: Reply) -> list[Question]:
     """The questions of the letter on which ``user`` may give a verdict."""
     from app.questions import permissions as question_permissions
-    from app.questions.services import has_supported
 
     if user is None or reply.state is not _R.PUBLISHED:
         return []
+    questions = [row.question for row in reply.coverage if row.question is not None]
+    # Which of them the account supports, in one statement for all of them.
+    supported = set(
+        db.session.scalars(
+            sa.select(QuestionSupport.question_id).where(
+                QuestionSupport.user_id == user.id,
+                QuestionSupport.question_id.in_([question.id for question in questions]),
+            )
+        )
+    )
     found = []
-    for row in reply.coverage:
-        question = row.question
-        if question is None:
-            continue
+    for question in questions:
         asker = question_permissions.is_author(user, question)
-        supporter = not asker and has_supported(user, question)
+        supporter = not asker and question.id in supported
         if permissions.can_give_verdict(user, reply, asker=asker, supporter=supporter):
             found.append(question)
     return found
@@ -497,10 +509,13 @@ def edit(reply_id: int) -> ResponseReturnValue:
     )
 
 
-def _refused(reply: Reply) -> ResponseReturnValue:
-    """A step no longer possible: say so to who could have taken it; 403 to anyone else."""
+def _refused(
+    reply: Reply, could: Callable[[User | None, Reply], bool] = permissions.is_issuer_official
+) -> ResponseReturnValue:
+    """A step no longer possible: say so to who could have taken it (``could``: whoever may
+    take it in some state — never the drafter for the review); 403 to anyone else."""
     db.session.rollback()
-    if not permissions.is_issuer_official(current_account(), reply):
+    if not could(current_account(), reply):
         abort(403)
     fresh = db.session.get(Reply, reply.id)
     if fresh is None:
@@ -517,7 +532,12 @@ _Act = Callable[[User, Reply, Any], object]
 
 
 def _step(
-    reply_id: int, act: _Act, done: str, *, form_name: str | None = None
+    reply_id: int,
+    act: _Act,
+    done: str,
+    *,
+    form_name: str | None = None,
+    could: Callable[[User | None, Reply], bool] = permissions.is_issuer_official,
 ) -> ResponseReturnValue:
     """One workflow step: check, validate its form if it has one, run it, commit.
 
@@ -529,7 +549,7 @@ def _step(
     if form_name is not None:
         allowed, make = _FORMS[form_name]
         if not allowed(me, reply):
-            return _refused(reply)
+            return _refused(reply, could)
         form = make(reply)
         if not form.validate_on_submit():
             return _render(reply, 422, **{form_name: form})
@@ -537,7 +557,7 @@ def _step(
     try:
         act(me, reply, form)
     except services.NotAllowed:
-        return _refused(reply)
+        return _refused(reply, could)
     except services.Gone:
         db.session.rollback()
         flash(_("Nothing was done: the letter was deleted."), "info")
@@ -560,7 +580,7 @@ def _step(
         db.session.rollback()
         if form is not None and hasattr(form, "file"):
             field = form.description if refusal.reason in _DESCRIPTION_REFUSALS else form.file
-            field.errors = [refusal_message(refusal.reason)]
+            field.errors = [_file_refusal(refusal.reason)]
         status = 413 if refusal.reason is files.Refusal.TOO_LARGE else 422
         return _render(_load(reply_id), status, **forms)
     db.session.commit()
@@ -569,6 +589,20 @@ def _step(
 
 
 _DESCRIPTION_REFUSALS = (files.Refusal.NO_DESCRIPTION, files.Refusal.DESCRIPTION_TOO_LONG)
+
+
+def _file_refusal(reason: files.Refusal) -> str:
+    """What is wrong with a letter's file: its files are PDF documents only."""
+    if reason is files.Refusal.UNSUPPORTED_TYPE:
+        return _("This file is not a PDF document. Save the letter as PDF and try again.")
+    return refusal_message(
+        reason,
+        too_many=ngettext(
+            "A letter can have at most %(num)d annex. Remove one before you add another.",
+            "A letter can have at most %(num)d annexes. Remove one before you add another.",
+            services.ANNEXES_MAX,
+        ),
+    )
 
 
 def _aware(value: datetime | None) -> datetime:
@@ -591,7 +625,12 @@ def submit(reply_id: int) -> ResponseReturnValue:
 @bp.post("/<id:reply_id>/approve")
 @login_required
 def approve(reply_id: int) -> ResponseReturnValue:
-    return _step(reply_id, lambda me, r, _f: services.approve(me, r), _("The letter is approved."))
+    return _step(
+        reply_id,
+        lambda me, r, _f: services.approve(me, r),
+        _("The letter is approved."),
+        could=permissions.could_review,
+    )
 
 
 @bp.post("/<id:reply_id>/return")
@@ -602,6 +641,7 @@ def return_(reply_id: int) -> ResponseReturnValue:
         lambda me, r, f: services.return_to_draft(me, r, note=f.note.data or ""),
         _("The letter is returned to its drafter with your note."),
         form_name="return_form",
+        could=permissions.could_review,
     )
 
 

@@ -161,7 +161,7 @@ def test_the_page_links_the_questions_the_charts_and_the_files(
         assert f'src="/accountability/charts/on-time.svg?group={group.value}"' in html
         assert f'src="/accountability/charts/median-days.svg?group={group.value}"' in html
     # The same numbers as the table: two bars, so two rows high.
-    assert 'width="720" height="108" alt="Bar chart: the on-time rate of each unit' in html
+    assert 'width="720" height="108" alt="Stolpčni diagram: delež pravočasnih odgovorov' in html
     assert f'href="/councillors/{figures_data.people["janez"]}"' in html
     for name in ("overdue", "units", "councillors", "verdicts"):
         assert f'href="/accountability/{name}.csv' in html

@@ -356,7 +356,8 @@ PAGES: list[Page] = [
         "/replies/2",
         status=422,
         as_role="councillor",
-        submit=Submit("/replies/2/verdict"),  # no verdict chosen, no reason
+        # Her earlier verdict is filled in, to change: without a reason it is refused.
+        submit=Submit("/replies/2/verdict", fill=(("[name=verdict-reason]", ""),)),
     ),
     Page("replies-drafts", "/replies/drafts", as_role="official"),
     Page("reply-new", "/replies/new?question=13", as_role="official"),

@@ -700,7 +700,11 @@ def test_what_may_not_be_shared_is_not_stored(site: Flask) -> None:
         with_cookie = Response("<p>x</p>", mimetype="text/html")
         with_cookie.set_cookie("glas_lang", "en")
         assert not pagecache._cacheable(with_cookie)
-        assert not pagecache._cacheable(Response("{}", mimetype="application/json"))
+        # A cached view's JSON and SVG files are kept (a letter's JSON, a chart); a CSV,
+        # streamed and large, is not.
+        assert pagecache._cacheable(Response("{}", mimetype="application/json"))
+        assert pagecache._cacheable(Response("<svg/>", mimetype="image/svg+xml"))
+        assert not pagecache._cacheable(Response("a,b", mimetype="text/csv"))
         assert not pagecache._cacheable(Response("<p>x</p>", status=404, mimetype="text/html"))
         session["flash"] = "changed"
         assert not pagecache._cacheable(Response("<p>x</p>", mimetype="text/html"))
