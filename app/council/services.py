@@ -11,7 +11,14 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.core import models as audit
-from app.council.models import CouncilBody, CouncillorGroup, CouncilMandate, Person, Term
+from app.council.models import (
+    BodyKind,
+    CouncilBody,
+    CouncillorGroup,
+    CouncilMandate,
+    Person,
+    Term,
+)
 from app.extensions import db
 
 
@@ -19,6 +26,17 @@ class InvalidValue(Exception):
     def __init__(self, field: str) -> None:
         super().__init__(field)
         self.field = field
+
+
+def the_council() -> CouncilBody | None:
+    """The city council itself (the body of kind council that is no one's committee): what
+    letters are addressed to as a body, and what sessions without a body belong to."""
+    return db.session.scalar(
+        sa.select(CouncilBody)
+        .where(CouncilBody.kind == BodyKind.COUNCIL, CouncilBody.parent_id.is_(None))
+        .order_by(CouncilBody.id)
+        .limit(1)
+    )
 
 
 def body(slug: str, name_sl: str | None = None, name_en: str | None = None) -> CouncilBody:

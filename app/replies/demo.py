@@ -26,8 +26,9 @@ from werkzeug.datastructures import FileStorage
 from app.auth.models import Role, RoleGrant, User
 from app.core.time import LOCAL_TZ
 from app.core.time import today as local_today
+from app.council.services import the_council
 from app.extensions import db
-from app.initiatives.models import Initiative, ResponseKind
+from app.initiatives.models import Initiative, InitiativeState, ResponseKind
 from app.org.models import OrgUnit
 from app.questions.models import Question
 from app.replies import importer, services
@@ -218,8 +219,6 @@ def _covered(letter: DemoLetter) -> services.Covered | None:
             sa.select(Question.id).where(Question.title == letter.question)
         )
         return services.Covered(question_id=question_id) if question_id else None
-    from app.initiatives.models import InitiativeState
-
     initiative_id = db.session.scalar(
         sa.select(Initiative.id)
         .where(Initiative.state == InitiativeState.AWAITING_RESPONSE)
@@ -237,8 +236,6 @@ def _seed(letter: DemoLetter, maja: User, vesna: User) -> bool:
     }
     if covered is None or len(units) != len(letter.answering):
         return False
-    from app.replies.forms import _council_id
-
     letter_date = local_today() - timedelta(days=STAGES.index(letter.stage) + 1)
     content = services.Content(
         reference_number=letter.number,
@@ -246,7 +243,7 @@ def _seed(letter: DemoLetter, maja: User, vesna: User) -> bool:
         place="Kranj",
         reply_type=letter.reply_type,
         addressee_kind=AddresseeKind.BODY,
-        addressee_body_id=_council_id(),
+        addressee_body_id=council.id if (council := the_council()) else None,
         addressee_text="SVET MESTNE OBČINE KRANJ",
         subject=letter.subject,
         question_restatement=letter.restatement,

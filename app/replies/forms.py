@@ -39,7 +39,8 @@ from app.attachments.files import PDF
 from app.attachments.forms import AttachmentForm, accept, max_megabytes
 from app.core.forms import Form, IntegerField, SelectChoice, max_length
 from app.core.time import LOCAL_TZ
-from app.council.models import BodyKind, CouncilBody, Person
+from app.council.models import Person
+from app.council.services import the_council
 from app.extensions import db
 from app.initiatives.models import RESPONSE_LABELS, ResponseKind
 from app.org.forms import unit_choices
@@ -271,7 +272,7 @@ class LetterForm(Form):
             raise ValidationError(_l("Choose the unit the matter was forwarded to."))
 
     def content(self, *, supersedes_id: int | None = None) -> services.Content:
-        council = _council_id()
+        council = the_council()
         kind = AddresseeKind(self.addressee_kind.data or AddresseeKind.BODY.value)
         return services.Content(
             reference_number=self.reference_number.data or "",
@@ -279,7 +280,7 @@ class LetterForm(Form):
             place=self.place.data or "",
             reply_type=ReplyType(self.reply_type.data),
             addressee_kind=kind,
-            addressee_body_id=council if kind is AddresseeKind.BODY else None,
+            addressee_body_id=council.id if council and kind is AddresseeKind.BODY else None,
             addressee_person_id=_int(self.addressee_person.data),
             addressee_text=self.addressee_text.data or "",
             subject=self.subject.data or "",
@@ -327,16 +328,6 @@ class LetterForm(Form):
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
-
-
-def _council_id() -> int | None:
-    """The council the letters are addressed to (the body of kind council)."""
-    return db.session.scalar(
-        sa.select(CouncilBody.id)
-        .where(CouncilBody.kind == BodyKind.COUNCIL, CouncilBody.parent_id.is_(None))
-        .order_by(CouncilBody.id)
-        .limit(1)
-    )
 
 
 def letter_data(reply: Reply) -> dict[str, Any]:

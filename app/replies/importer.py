@@ -26,7 +26,8 @@ from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
 from app.core.time import today as local_today
-from app.council.models import BodyKind, CouncilBody, CouncillorGroup, CouncilMandate, Person, Term
+from app.council.models import CouncilBody, CouncillorGroup, CouncilMandate, Person, Term
+from app.council.services import the_council
 from app.extensions import db
 from app.initiatives import lemmas
 from app.org.models import OrgUnit
@@ -182,15 +183,6 @@ def _find_person(name: str) -> Person | None:
     return None
 
 
-def _council() -> CouncilBody | None:
-    return db.session.scalar(
-        sa.select(CouncilBody)
-        .where(CouncilBody.kind == BodyKind.COUNCIL, CouncilBody.parent_id.is_(None))
-        .order_by(CouncilBody.id)
-        .limit(1)
-    )
-
-
 def _term_on(council: CouncilBody, day: object) -> Term | None:
     return db.session.scalar(
         sa.select(Term).where(
@@ -279,7 +271,7 @@ def plan(letter: ParsedLetter, *, pdf: bytes | None = None) -> Plan:
             )
         elif unit not in found.units:
             found.units.append(unit)
-    found.council = _council()
+    found.council = the_council()
     if found.council is None:
         problems.append(gettext("Glas has no council yet (flask council add-term)."))
         return found

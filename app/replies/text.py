@@ -7,8 +7,6 @@ the letter's outline. The plain text beside the HTML feeds search, feeds and not
 
 from __future__ import annotations
 
-import re
-
 import nh3
 from markdown_it import MarkdownIt
 
@@ -16,7 +14,6 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 _markdown.disable(["image", "link", "autolink", "heading", "lheading", "code", "fence"])
 
 _TAGS = {"p", "br", "strong", "em", "ul", "ol", "li"}
-_TAG = re.compile(r"<[^>]+>")
 
 
 def render_body(source: str) -> tuple[str, str]:
@@ -38,7 +35,3 @@ def plain_text(source: str) -> str:
             continue
         out.append(line)
     return "\n".join(out).strip()
-
-
-def strip_tags(html: str) -> str:
-    return _TAG.sub("", html)

@@ -34,17 +34,19 @@ from werkzeug.datastructures import FileStorage
 from app.attachments import files, serving
 from app.attachments.messages import refusal_message
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.core import pagecache
 from app.core.routing import id_or_400
 from app.core.time import LOCAL_TZ
 from app.core.time import today as local_today
+from app.council.services import the_council
 from app.extensions import db, limiter
+from app.questions import permissions as question_permissions
 from app.questions.models import Question, QuestionSupport
+from app.questions.services import has_supported
 from app.replies import bp, export, permissions, queries, services, verification
 from app.replies.forms import (
     AnnexForm,
-    ImportForm,
     LetterForm,
     NoteForm,
     PublishForm,
@@ -67,6 +69,8 @@ from app.replies.models import (
     ReplyAttachment,
     ReplyEventKind,
     ReplyState,
+    SignatureMethod,
+    Verdict,
 )
 
 _R = ReplyState
@@ -266,8 +270,6 @@ def _render(reply: Reply, status: int = 200, **forms: Any) -> ResponseReturnValu
 
 def _verdict_questions(user: User | None, reply: Reply) -> list[Question]:
     """The questions of the letter on which ``user`` may give a verdict."""
-    from app.questions import permissions as question_permissions
-
     if user is None or reply.state is not _R.PUBLISHED:
         return []
     questions = [row.question for row in reply.coverage if row.question is not None]
@@ -445,8 +447,6 @@ def new() -> ResponseReturnValue:
 
 
 def _my_units(user: User) -> list[Any]:
-    from app.auth.models import Role
-
     return sorted(
         (
             grant.org_unit
@@ -464,11 +464,8 @@ def _default_place() -> str:
 
 
 def _default_addressee() -> str:
-    from app.council.models import CouncilBody
-    from app.replies.forms import _council_id
-
-    body = db.session.get(CouncilBody, _council_id() or 0)
-    return body.name_sl.upper() if body else ""
+    council = the_council()
+    return council.name_sl.upper() if council else ""
 
 
 def _field_error(form: Any, field: str) -> None:
@@ -649,8 +646,6 @@ def return_(reply_id: int) -> ResponseReturnValue:
 @login_required
 @limiter.limit("60 per hour", key_func=rate_limit_key)
 def sign(reply_id: int) -> ResponseReturnValue:
-    from app.replies.models import SignatureMethod
-
     return _step(
         reply_id,
         lambda me, r, f: services.sign(
@@ -766,10 +761,6 @@ def remove_annex(reply_id: int, attachment_id: int) -> ResponseReturnValue:
 @login_required
 @limiter.limit("30 per hour", key_func=rate_limit_key)
 def verdict(reply_id: int) -> ResponseReturnValue:
-    from app.questions import permissions as question_permissions
-    from app.questions.services import has_supported
-    from app.replies.models import Verdict
-
     reply = _load(reply_id)
     me = signed_in_account()
     question_id = id_or_400(request.form.get("question"))
@@ -804,55 +795,3 @@ def verdict(reply_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Your view is published on the letter and the question."), "success")
     return redirect(detail_url(reply, _anchor="verdicts"), 303)
-
-
-def verdict_count_text(count: int) -> str:
-    return ngettext("%(num)d view", "%(num)d views", count)
-
-
-# --- importing existing letters ---------------------------------------------------------------
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@login_required
-@limiter.limit("60 per hour", methods=["POST"], key_func=rate_limit_key)
-def import_letter() -> ResponseReturnValue:
-    """An official uploads a letter (PDF or text) or pastes its text: a draft of their unit."""
-    from app.replies import importer
-
-    me = signed_in_account()
-    if not permissions.can_draft(me):
-        abort(403)
-    form = ImportForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = b""
-        if isinstance(upload, FileStorage) and upload.filename:
-            data = upload.stream.read(importer.MAX_BYTES + 1)
-        elif form.text.data:
-            data = form.text.data.encode("utf-8")
-        if not data:
-            form.file.errors = [_("Choose the letter's file or paste its text.")]
-        else:
-            try:
-                _plan, reply = importer.import_file(me, data)
-            except importer.Unreadable as error:
-                db.session.rollback()
-                problems = list(error.problems)
-            except services.NotAllowed:
-                db.session.rollback()
-                problems = [_("The letter is issued by a unit you are not an official of.")]
-            else:
-                assert reply is not None  # noqa: S101 (not a dry run)
-                db.session.commit()
-                flash(
-                    _(
-                        "The letter is imported as a draft. Check every field against the "
-                        "letter; another official of the unit then approves it."
-                    ),
-                    "success",
-                )
-                return redirect(detail_url(reply), 303)
-    status = 422 if (form.errors or problems) else 200
-    return render_template("replies/import.html", form=form, problems=problems), status
