@@ -47,6 +47,7 @@ from app.questions.services import has_supported
 from app.replies import bp, export, permissions, queries, services, verification
 from app.replies.forms import (
     AnnexForm,
+    ImportForm,
     LetterForm,
     NoteForm,
     PublishForm,
@@ -795,3 +796,51 @@ def verdict(reply_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Your view is published on the letter and the question."), "success")
     return redirect(detail_url(reply, _anchor="verdicts"), 303)
+
+
+# --- importing existing letters ---------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+@limiter.limit("60 per hour", methods=["POST"], key_func=rate_limit_key)
+def import_letter() -> ResponseReturnValue:
+    """An official uploads a letter (PDF or text) or pastes its text: a draft of their unit."""
+    from app.replies import importer
+
+    me = signed_in_account()
+    if not permissions.can_draft(me):
+        abort(403)
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = b""
+        if isinstance(upload, FileStorage) and upload.filename:
+            data = upload.stream.read(importer.MAX_BYTES + 1)
+        elif form.text.data:
+            data = form.text.data.encode("utf-8")
+        if not data:
+            form.file.errors = [_("Choose the letter's file or paste its text.")]
+        else:
+            try:
+                _plan, reply = importer.import_file(me, data)
+            except importer.Unreadable as error:
+                db.session.rollback()
+                problems = list(error.problems)
+            except services.NotAllowed:
+                db.session.rollback()
+                problems = [_("The letter is issued by a unit you are not an official of.")]
+            else:
+                assert reply is not None  # noqa: S101 (not a dry run)
+                db.session.commit()
+                flash(
+                    _(
+                        "The letter is imported as a draft. Check every field against the "
+                        "letter; another official of the unit then approves it."
+                    ),
+                    "success",
+                )
+                return redirect(detail_url(reply), 303)
+    status = 422 if (form.errors or problems) else 200
+    return render_template("replies/import.html", form=form, problems=problems), status
