@@ -78,9 +78,12 @@ def register_blueprints(app: Flask) -> None:
         admin,
         auth,
         councillors,
+        feeds,
+        follows,
         health,
         initiatives,
         moderation,
+        notifications,
         pages,
         questions,
         replies,
@@ -91,7 +94,12 @@ def register_blueprints(app: Flask) -> None:
     # Their views, which the packages do not import themselves (see each one's docstring).
     from app.accountability import views as _accountability  # noqa: F401
     from app.councillors import views as _councillors  # noqa: F401
+    from app.follows import privacy as _follow_privacy  # noqa: F401
+    from app.follows import views as _follows  # noqa: F401
     from app.moderation import views as _moderation  # noqa: F401
+    from app.notifications import bounces as _bounces  # noqa: F401
+    from app.notifications import privacy as _notification_privacy  # noqa: F401
+    from app.notifications import views as _notifications  # noqa: F401
     from app.questions import privacy as _question_privacy  # noqa: F401
     from app.questions import views as _questions  # noqa: F401
     from app.replies import privacy as _reply_privacy  # noqa: F401
@@ -109,10 +117,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions.bp)
     app.register_blueprint(sessions.bp)
     app.register_blueprint(councillors.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(replies.bp)
     app.register_blueprint(accountability.bp)
+    app.register_blueprint(follows.bp)
+    app.register_blueprint(notifications.bp)
 
 
 def register_cli(app: Flask) -> None:

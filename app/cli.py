@@ -111,6 +111,7 @@ def register(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.council.cli import council_cli
     from app.initiatives.cli import initiatives_cli
+    from app.notifications.cli import notifications_cli
     from app.org.cli import units_cli
     from app.questions.cli import questions_cli
     from app.reference.cli import reference_cli
@@ -118,6 +119,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(initiatives_cli)
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(questions_cli)
     app.cli.add_command(replies_cli)
     app.cli.add_command(units_cli)

@@ -88,6 +88,10 @@ class Defaults:
     MAIL_TIMEOUT = 30
     #: How long an e-mail confirmation link stays valid.
     EMAIL_CONFIRMATION_HOURS = 48
+    #: People told of one event per transaction of the fan-out (app/notifications/fanout.py).
+    NOTIFICATIONS_BATCH_SIZE = 500
+    #: Days before a response or an answer is due that its unit (and followers) hear of it.
+    NOTIFY_DUE_SOON_DAYS = 3
 
     #: Where uploaded attachments are kept (outside the static folder); None: instance/uploads.
     UPLOAD_FOLDER: str | None = None
@@ -198,6 +202,8 @@ def finalize(app: Flask) -> None:
     _check_int(config, "SESSION_MAX_HOURS", low=1, high=24 * 90)
     _check_int(config, "MAIL_TIMEOUT", low=1, high=600)
     _check_int(config, "EMAIL_CONFIRMATION_HOURS", low=1, high=24 * 30)
+    _check_int(config, "NOTIFICATIONS_BATCH_SIZE", low=1, high=10_000)
+    _check_int(config, "NOTIFY_DUE_SOON_DAYS", low=0, high=60)
     _check_int(config, "SUBJECT_PEPPER_VERSION", low=1, high=1000)
     _check_int(config, "ATTACHMENT_MAX_BYTES", low=1024, high=config["MAX_CONTENT_LENGTH"])
     _check_int(config, "ATTACHMENTS_PER_INITIATIVE", low=0, high=50)

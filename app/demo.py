@@ -11,6 +11,7 @@ from collections.abc import Callable
 from app.auth import demo as auth_demo
 from app.council.demo import seed_council
 from app.initiatives.demo import seed_initiatives
+from app.notifications.demo import seed_notifications
 from app.pages.demo import seed_feedback
 from app.questions.demo import seed_questions
 from app.reference.seed import seed_reference_data
@@ -26,6 +27,7 @@ SEEDERS: list[Callable[[], int]] = [
     seed_questions,
     seed_replies,
     seed_feedback,
+    seed_notifications,  # last: it tells everyone of what the others made
 ]
 
 

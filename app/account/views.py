@@ -15,17 +15,35 @@ from app.core.i18n import remember_language
 from app.core.time import utcnow
 from app.extensions import db, limiter
 from app.initiatives import queries as initiative_queries
+from app.notifications.forms import SettingsForm
 
 #: Supports listed on the page; the data download has them all.
 SUPPORTS_SHOWN = 50
 
 
-def _render(form: ProfileForm, status: int = 200) -> ResponseReturnValue:
+def render_account(
+    form: ProfileForm | None = None,
+    *,
+    notifications_form: SettingsForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The account page, with the form that was refused (if any) showing its errors."""
     user = signed_in_account()
+    if form is None:
+        form = ProfileForm(
+            formdata=None, pseudonym=user.pseudonym, email=user.email, language=user.language
+        )
+    if notifications_form is None:
+        notifications_form = SettingsForm(
+            formdata=None,
+            email_frequency=user.email_frequency.value,
+            follow_automatically=user.follow_automatically,
+        )
     supported, supported_total = initiative_queries.supported_by(user, SUPPORTS_SHOWN)
     page = render_template(
         "account/index.html",
         form=form,
+        notifications_form=notifications_form,
         user=user,
         role_labels=ROLE_LABELS,
         can_participate=permissions.can_participate(user),
@@ -42,8 +60,7 @@ def _render(form: ProfileForm, status: int = 200) -> ResponseReturnValue:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    user = signed_in_account()
-    return _render(ProfileForm(pseudonym=user.pseudonym, email=user.email, language=user.language))
+    return render_account()
 
 
 @bp.post("/")
@@ -59,7 +76,7 @@ def update() -> ResponseReturnValue:
         remember_language(response, user.language)
         return response
     db.session.rollback()  # the page shows what is saved, not what was refused
-    return _render(form, 422)
+    return render_account(form, status=422)
 
 
 @bp.get("/data.json")

@@ -98,6 +98,10 @@ def seed_personas() -> int:
         if persona.get("municipality_code") == "052":
             user.resident_verified_at = utcnow()
             user.residency_source = ResidencySource.EID
+        # A confirmed address, so that the demo's notifications show as mail on the console
+        # (MAIL_BACKEND "console"); example.si is reserved and reaches nobody.
+        user.email = f"{persona['id']}@example.si"
+        user.email_confirmed_at = utcnow()
         db.session.add(user)
         db.session.flush()
         for grant in spec.get("roles", []):

@@ -37,6 +37,9 @@ def change_address(user: User, address: str | None) -> None:
     """Set a new address (unconfirmed) and send the confirmation link; ``None`` removes it."""
     user.email = address
     user.email_confirmed_at = None
+    # A new address (or the same one given again) starts afresh after a relay's refusal.
+    user.email_refused_at = None
+    user.email_refused_reason = None
     db.session.flush()
     if address is None:
         return

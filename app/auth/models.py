@@ -46,6 +46,21 @@ class ResidencySource(enum.StrEnum):
     OFFICIAL = "official"  # an official verified it by hand
 
 
+class EmailFrequency(enum.StrEnum):
+    """When notifications go out by e-mail."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"  # one digest a day (``flask notifications send-digests``)
+    NEVER = "never"  # only the list on the site
+
+
+EMAIL_FREQUENCY_LABELS = {
+    EmailFrequency.IMMEDIATE: _l("At once, one e-mail for each notification"),
+    EmailFrequency.DAILY: _l("Once a day, a digest of the day's notifications"),
+    EmailFrequency.NEVER: _l("Never: I read them on the site"),
+}
+
+
 class User(UserMixin, Model):
     """A person's account. After deletion the row stays as a tombstone (see ``deleted_at``)."""
 
@@ -69,6 +84,16 @@ class User(UserMixin, Model):
     pseudonym_key: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     email: Mapped[str | None] = mapped_column(sa.String(254))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How notifications reach the address once confirmed (app/notifications).
+    email_frequency: Mapped[EmailFrequency] = mapped_column(
+        enum_type(EmailFrequency), default=EmailFrequency.IMMEDIATE
+    )
+    #: Set when the relay refused the address for good (a 5xx reply): no more mail goes to it
+    #: until the person gives an address again; the account page says why.
+    email_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_refused_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Follow one's own items, what one supports and what one adopts (app/follows).
+    follow_automatically: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(sa.String(8), default="sl")
     #: Derived at each sign-in from the birth date, which itself is not kept.
     is_adult: Mapped[bool] = mapped_column(default=False)

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +21,7 @@ from app.auth.models import AuthSession, SeenLogoutToken, User
 from app.auth.oidc import LogoutRequest, hash_value
 from app.core.time import utcnow
 from app.extensions import db
+from app.notifications.models import Notification
 
 #: Write ``last_seen_at`` at most this often, not on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -55,13 +56,24 @@ def start_session(user: User, *, acr: str, provider_sid: str | None) -> str:
 
 def load_session(token: str, *, now: datetime | None = None) -> AuthSession | None:
     """The live session for a cookie token, or ``None`` (unknown, revoked, idle, expired)."""
-    # The account in the same statement: every signed-in request needs it.
-    auth = db.session.scalar(
-        sa.select(AuthSession)
+    # The account in the same statement: every signed-in request needs it. So does the
+    # header's number of unread notifications, which comes with it for no round trip more.
+    unread = (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == AuthSession.user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        sa.select(AuthSession, unread)
         .where(AuthSession.token_hash == _token_hash(token))
         .options(joinedload(AuthSession.user))
-    )
-    if auth is None or auth.revoked_at is not None:
+    ).first()
+    if row is None:
+        return None
+    auth: AuthSession = row[0]
+    g.unread_notifications = int(row[1])
+    if auth.revoked_at is not None:
         return None
     now = now or utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])

@@ -1,4 +1,4 @@
-"""``flask worker``: delivers the e-mail outbox, once or until stopped.
+"""``flask worker``: fans out notifications and delivers the e-mail outbox, once or until stopped.
 
 Run one or more under systemd in production; each sends what is due, and PostgreSQL's
 ``SKIP LOCKED`` keeps two of them from sending the same message.
@@ -26,6 +26,19 @@ BATCH_SIZE = 50
 PURGE_EVERY = 3600.0
 # The worker sleeps in short naps, so that a stop request is honoured within a moment.
 _NAP = 0.2
+
+
+#: Other work of the worker, done before each look at the outbox (the notifications' fan-out,
+#: which queues mail there). Each returns whether more is waiting at once.
+tasks: list[Callable[[], bool]] = []
+
+
+def run_tasks() -> bool:
+    """One round of every task; whether any has more waiting."""
+    busy = False
+    for task in tasks:
+        busy = task() or busy
+    return busy
 
 
 def deliver_backlog() -> outbox.DeliveryReport:
@@ -57,8 +70,9 @@ def run_worker(*, interval: float, should_stop: Callable[[], bool]) -> None:
                 if deleted := purge():
                     logger.info("Deleted %d old outbox messages.", deleted)
                 next_purge = time.monotonic() + PURGE_EVERY
+            more_tasks = run_tasks()
             report = outbox.deliver_due(limit=BATCH_SIZE)
-            busy = report.processed == BATCH_SIZE
+            busy = more_tasks or report.processed == BATCH_SIZE
             if report.processed:
                 logger.info(
                     "Outbox: %d sent, %d to retry, %d given up.",
@@ -126,6 +140,8 @@ def worker_command(once: bool, interval: float) -> None:
     """Send the queued e-mail and retry failures; SIGTERM or Ctrl+C stops it cleanly."""
     if once:
         deleted = purge()
+        while run_tasks():
+            pass
         report = deliver_backlog()
         click.echo(
             f"Sent {report.sent}, to retry {report.retrying}, given up {report.given_up}; "

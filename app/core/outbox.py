@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -138,11 +139,39 @@ def queue_email(
         subject = render_template(f"email/{template}.subject.txt", **context)
         body_text = render_template(f"email/{template}.txt", **context)
         body_html = _render_if_exists(f"email/{template}.html", context)
+    return queue_rendered(
+        to=recipient,
+        subject=subject,
+        text=body_text,
+        html=body_html,
+        language=language,
+        headers=extra,
+    )
+
+
+def queue_rendered(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    language: str,
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
+    """Add a message already rendered (a digest) to the current transaction; flushes.
+
+    :raise ValueError: if ``to`` is not a single address or a header is not allowed.
+    """
+    recipient = to.strip()
+    if not _ADDRESS.fullmatch(recipient):
+        raise ValueError(f"not an e-mail address: {to!r}")
+    extra = dict(headers or {})
+    mail.check_headers(extra)
     message = OutboxMessage(
         recipient=recipient,
         subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
-        body_text=body_text,
-        body_html=body_html,
+        body_text=text,
+        body_html=html,
         headers=extra,
         language=language,
     )
@@ -237,9 +266,13 @@ def _record_failure(message: OutboxMessage, error: Exception, report: DeliveryRe
     if not isinstance(error, (smtplib.SMTPException, OSError)):
         # Not the relay's doing: a bug, worth its traceback in the log (never in the row).
         logger.exception("Building or sending outbox message %d failed", message.id)
-    if _is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
+    permanent = _is_permanent(error)
+    if permanent or message.attempts >= MAX_ATTEMPTS:
         message.failed_at = now
         report.given_up += 1
+        if permanent:
+            for handler in refusal_handlers:
+                handler(message.recipient, message.last_error)
         logger.error(
             "Gave up outbox message %d after %d attempts: %s",
             message.id,
@@ -260,8 +293,15 @@ def _record_failure(message: OutboxMessage, error: Exception, report: DeliveryRe
     )
 
 
+#: Called with the address and the relay's words when the relay refused a message for good
+#: (a 5xx reply): the notifications stop mailing that address (app/notifications/bounces.py).
+refusal_handlers: list[Callable[[str, str], None]] = []
+
+
 def _is_permanent(error: Exception) -> bool:
-    """Whether retrying is pointless: the server refused the address itself (5xx)."""
+    """Whether retrying is pointless: the relay refused the address or the message (5xx)."""
+    if isinstance(error, smtplib.SMTPDataError):
+        return 500 <= error.smtp_code < 600 and error.smtp_code != 552
     if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
         return False
     # RFC 5321 §4.5.3.1.10: treat 552 on RCPT ("mailbox full") as a temporary failure.

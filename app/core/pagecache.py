@@ -506,7 +506,9 @@ def _expiry(pending: _Pending) -> float | None:
 
 #: What a cached view may answer that is kept: pages, and the JSON and SVG files made from
 #: the same data (a letter's JSON and QR code, the accountability charts).
-_CACHED_TYPES = frozenset({"text/html", "application/json", "image/svg+xml"})
+_CACHED_TYPES = frozenset(
+    {"text/html", "application/json", "image/svg+xml", "application/atom+xml"}  # Atom: app/feeds
+)
 
 
 def _cacheable(response: Response) -> bool:

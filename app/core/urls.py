@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlsplit
+
+from flask import current_app
 
 
 def safe_next(target: str | None) -> str | None:
@@ -71,3 +74,18 @@ def mailto_address(address: str | None) -> str | None:
     if not at or not _address_parts_ok(local, domain):
         return None
     return "mailto:" + quote(address, safe="@")
+
+
+def public_url_for(endpoint: str, **values: Any) -> str:
+    """The absolute address of a page on ``PUBLIC_URL``, with or without a request.
+
+    E-mails and feeds are made by the worker too, where there is no request to take the host
+    from: the address is built from the configured public URL, the same in both cases.
+    """
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        public.netloc or "localhost",
+        script_name=public.path.rstrip("/") or "/",
+        url_scheme=public.scheme or "https",
+    )
+    return str(adapter.build(endpoint, values, force_external=True))

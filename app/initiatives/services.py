@@ -19,6 +19,8 @@ from app.core import pagecache, supports
 from app.core.text import render_markdown
 from app.core.time import utcnow
 from app.extensions import db
+from app.follows import services as follows
+from app.follows.models import Reason, Target
 from app.initiatives import lifecycle, permissions, rules
 from app.initiatives.models import (
     EventKind,
@@ -35,6 +37,8 @@ from app.moderation import decisions
 from app.moderation.decisions import ChangedMeanwhile as ChangedMeanwhile
 from app.moderation.decisions import NoteRequired as NoteRequired
 from app.moderation.decisions import version as version
+from app.notifications import recording
+from app.notifications.kinds import Kind
 from app.org.models import OrgUnit
 from app.reference.models import LocalCommunity, Topic
 
@@ -132,6 +136,7 @@ def create_draft(
     )
     db.session.add(initiative)
     db.session.flush()
+    follows.follow_automatically(actor, Target.INITIATIVE, initiative.id, Reason.OWN)
     return initiative
 
 
@@ -290,6 +295,8 @@ def assign_unit(actor: User, initiative: Initiative, *, unit_id: int) -> None:
         raise NotAllowed
     _set_unit(initiative, unit_id)
     _audit(actor, "initiative.assign", initiative, unit=initiative.responsible_unit.code)  # type: ignore[union-attr]
+    # No timeline step (the page shows the unit), but the unit's officials must hear of it.
+    recording.record(Kind.INITIATIVE_ASSIGNED, "initiative", initiative.id, actor=actor)
     db.session.flush()
 
 
@@ -336,6 +343,7 @@ def support(actor: User, initiative: Initiative, *, now: datetime | None = None)
     if inserted is None:
         raise AlreadySupported
     _count_support(initiative, now)
+    follows.follow_automatically(actor, Target.INITIATIVE, initiative.id, Reason.SUPPORTED)
     return inserted
 
 

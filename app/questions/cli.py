@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.notifications import clock
 from app.questions import services
 
 questions_cli = AppGroup("questions", help="Questions: scheduled jobs and the end of a term.")
@@ -16,10 +17,12 @@ def mark_overdue() -> None:
     """Record, once, the moment each open question became overdue.
 
     Run it from cron (e.g. nightly, after midnight); pages show "overdue" on time without it.
+    Also records, once each, the answers due within NOTIFY_DUE_SOON_DAYS (their units hear).
     """
     marked = services.mark_overdue()
+    soon = clock.questions_due_soon()
     db.session.commit()
-    click.echo(f"{marked} question(s) newly overdue.")
+    click.echo(f"{marked} question(s) newly overdue, {soon} newly due soon.")
 
 
 @questions_cli.command("recompute-due")

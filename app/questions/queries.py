@@ -263,8 +263,12 @@ def _open_states() -> sa.ColumnElement[bool]:
 
 def _state_condition(state: StateFilter, today: date) -> sa.ColumnElement[bool]:
     if state is StateFilter.ALL:
-        return Question.state.in_(
-            sa.bindparam("listed_states", list(LISTED), expanding=True, literal_execute=True)
+        return sa.and_(
+            Question.state.in_(
+                sa.bindparam("listed_states", list(LISTED), expanding=True, literal_execute=True)
+            ),
+            # Withdrawn while waiting for moderation: never public (as for "closed").
+            sa.or_(Question.state != _Q.WITHDRAWN, Question.published_at.is_not(None)),
         )
     if state is StateFilter.OPEN:
         return _open_states()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth import permissions as auth
-from app.auth.models import User
+from app.auth.models import Role, RoleGrant, User
 from app.core import models as audit
 from app.core import pagecache, supports
 from app.core.text import render_markdown
@@ -27,7 +27,9 @@ from app.core.time import to_local, utcnow
 from app.core.time import today as local_today
 from app.council.models import CouncillorGroup, CouncilMandate, Person
 from app.extensions import db
-from app.initiatives.models import EventKind, Initiative, InitiativeEvent
+from app.follows import services as follows
+from app.follows.models import Reason, Target
+from app.initiatives.models import EventKind, Initiative, InitiativeEvent, Support
 from app.moderation import decisions
 from app.org.models import OrgUnit
 from app.questions import due, permissions
@@ -299,6 +301,7 @@ def ask(actor: User, content: ResidentContent) -> Question:
     _event(question, _E.SUBMITTED, actor)
     db.session.flush()
     _audit(actor, "question.ask", question)
+    follows.follow_automatically(actor, Target.QUESTION, question.id, Reason.OWN)
     return question
 
 
@@ -554,8 +557,44 @@ def record(
     _audit(actor, "question.record", question, due=_iso(question.due_on))
     if adopts is not None and actor is not None:
         _note_adoption(actor, question, adopts)
+    _follow_recorded(actor, question, adopts)
     db.session.flush()
     return question
+
+
+def _follow_recorded(
+    actor: User | None, question: Question, adopts: Question | Initiative | None
+) -> None:
+    """The automatic follows of a councillor's question: its councillors' accounts follow it
+    (their own item) and what it adopts; the adopted item's supporters follow it."""
+    owners = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(
+                RoleGrant.role == Role.COUNCILLOR,
+                RoleGrant.person_id.in_([author.person_id for author in question.authors]),
+            )
+        )
+    )
+    for owner in owners:
+        follows.follow_automatically(owner, Target.QUESTION, question.id, Reason.OWN)
+        if isinstance(adopts, Question):
+            follows.follow_automatically(owner, Target.QUESTION, adopts.id, Reason.ADOPTED)
+        elif isinstance(adopts, Initiative):
+            follows.follow_automatically(owner, Target.INITIATIVE, adopts.id, Reason.ADOPTED)
+    if isinstance(adopts, Question):
+        follows.follow_supporters(
+            QuestionSupport.user_id,
+            QuestionSupport.question_id,
+            adopts.id,
+            Target.QUESTION,
+            question.id,
+        )
+    elif isinstance(adopts, Initiative):
+        follows.follow_supporters(
+            Support.user_id, Support.initiative_id, adopts.id, Target.QUESTION, question.id
+        )
 
 
 _COUNCIL_TRACKED = (
@@ -666,6 +705,7 @@ def support(actor: User, question: Question) -> int:
     if inserted is None:
         raise AlreadySupported
     _move_count(question, +1)
+    follows.follow_automatically(actor, Target.QUESTION, question.id, Reason.SUPPORTED)
     return inserted
 
 

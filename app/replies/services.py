@@ -31,6 +31,8 @@ from app.initiatives.models import (
     InitiativeState,
     ResponseKind,
 )
+from app.notifications import recording
+from app.notifications.kinds import Kind
 from app.org.models import OrgUnit
 from app.questions.deadlines import MAX_DAYS
 from app.questions.models import (
@@ -999,6 +1001,10 @@ def give_verdict(
     existing.updated_at = now
     audit.record(
         actor.id, "reply.verdict", "reply", reply.id, question=question.id, verdict=verdict.value
+    )
+    # The issuing unit hears of it; the verdict itself is on the letter's page.
+    recording.record(
+        Kind.VERDICT_GIVEN, "reply", reply.id, actor=actor, data={"question": question.id}
     )
     db.session.flush()
     return existing

@@ -70,6 +70,18 @@ NOT_PAGES = frozenset(
         "accountability.verdicts_csv",  # the askers' verdicts by unit, as CSV
         "accountability.chart_on_time",  # an SVG picture, shown in the accountability page
         "accountability.chart_median_days",  # an SVG picture, shown in the accountability page
+        # The Atom feeds of the lists and items (parsed by a feed parser in tests/feeds).
+        "feeds.initiatives",
+        "feeds.initiative",
+        "feeds.questions",
+        "feeds.question",
+        "feeds.replies",
+        "feeds.reply",
+        "feeds.sessions",
+        "feeds.session",
+        "feeds.councillor",
+        # Marks one notification read and redirects to its item.
+        "notifications.open_one",
     }
 )
 
@@ -522,4 +534,16 @@ PAGES: list[Page] = [
         submit=Submit("/admin/residency-instructions", fill=(("[name=text_sl]", ""),)),
     ),
     Page("account-non-resident", "/me/", as_role="non_resident"),
+    # Following and notifications (the demo's history is told to the personas on the site)
+    Page("notifications", "/me/notifications", as_role="resident"),
+    Page("notifications-official", "/me/notifications", as_role="official"),
+    Page("follows", "/me/follows", as_role="resident"),
+    Page(
+        "follows-errors",
+        "/me/follows",
+        status=422,
+        as_role="resident",
+        submit=Submit("/me/follows"),  # neither a topic nor a local community chosen
+    ),
+    Page("unsubscribe-invalid", "/notifications/unsubscribe/forged", status=404),
 ]

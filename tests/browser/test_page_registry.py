@@ -45,6 +45,13 @@ NOT_FORM_PAGES = frozenset(
         "replies.correct",  # a button; redirects to the correction's form
         "replies.delete",  # a button; redirects to the letters in the works
         "replies.remove_annex",  # a button per annex; redirects back to the letter
+        "follows.follow",  # a button; redirects back to the page it was on
+        "follows.unfollow",  # a button; redirects back to the page it was on
+        "notifications.mark_all_read",  # a button; redirects to the notifications
+        # Radio buttons of which one is always chosen, and a checkbox: only a forged value is
+        # refused (the account page with 422, tests/follows and tests/notifications).
+        "notifications.settings",
+        "notifications.unsubscribe",  # one button; the page says it is done (or the link bad)
     }
 )
 

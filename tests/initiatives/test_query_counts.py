@@ -210,7 +210,8 @@ def upload_folder(app: Flask, tmp_path: Path) -> Iterator[None]:
 # Whether a councillor took it up (app.questions.services.adopted_by), and the public reply
 # letters that answer it (app.replies.queries.published_for_initiative).
 # Signed in: the session with its account, its roles, and whether it supports the initiative.
-@pytest.mark.parametrize("bounds", [(7, 10)])
+# The follow button: how many follow, and whether the visitor does, in one (app.follows).
+@pytest.mark.parametrize("bounds", [(8, 11)])
 def test_an_initiatives_page_costs_the_same_with_many_supporters_events_and_attachments(
     app: Flask,
     client: FlaskClient,
@@ -304,12 +305,14 @@ def _post(client: FlaskClient, count_queries: CountQueries, path: str) -> Querie
 # The session with its account, and the initiative; then the INSERT … ON CONFLICT (which also
 # checks for a deleted account of the same person) and the UPDATE … RETURNING of the counter
 # and the state. No SAVEPOINT, no settings (the process's copy), no reload for the redirect. It
-# was 12, and a SAVEPOINT and its RELEASE besides, before issue 8.
-SUPPORT_BOUND = 4
+# was 12, and a SAVEPOINT and its RELEASE besides, before issue 8. Then the automatic follow
+# of what one supports: one INSERT … ON CONFLICT DO NOTHING (issue 11).
+SUPPORT_BOUND = 5
 #: A second support by the same resident: the INSERT returns no row and nothing else is sent.
 DUPLICATE_BOUND = 3
-#: The support that reaches the threshold also writes the timeline's step and the audit entry.
-REACHING_BOUND = 6
+#: The support that reaches the threshold also writes the timeline's step, its event and the
+#: audit entry.
+REACHING_BOUND = 8
 #: The session with its account, the initiative, the DELETE and the UPDATE … RETURNING (was 7).
 WITHDRAWAL_BOUND = 4
 

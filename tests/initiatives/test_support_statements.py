@@ -44,6 +44,17 @@ def statements(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(connection, "before_cursor_execute", listener)
 
 
+def _main_from(statement: str) -> str:
+    """The table after the statement's own FROM, not a subquery's in its columns."""
+    depth = 0
+    flat = " ".join(statement.split())
+    for index, char in enumerate(flat):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and flat.startswith(" FROM ", index):
+            return flat[index + 6 :].split()[0]
+    raise AssertionError(f"no FROM in {statement!r}")
+
+
 def _kinds(sent: list[str]) -> list[str]:
     """Each statement by what it does to which table: ``SELECT users``, ``RELEASE`` …"""
     kinds = []
@@ -54,7 +65,7 @@ def _kinds(sent: list[str]) -> list[str]:
             kinds.append(verb)
             continue
         if verb == "SELECT":
-            table = statement.split(" FROM ", 1)[1].split()[0]
+            table = _main_from(statement)
         else:  # INSERT INTO t, DELETE FROM t, UPDATE t
             table = words[1 if verb == "UPDATE" else 2]
         kinds.append(f"{verb} {table}")
@@ -108,9 +119,10 @@ def test_a_support_is_one_insert_on_conflict_and_one_update_returning(
         assert client.post(f"/initiatives/{item}/support").status_code == 302
     # The harness's SAVEPOINT for the request's transaction is the only one: the service has
     # none of its own, and nothing is read after the commit (the redirect was built before).
+    # Then the automatic follow of what one supports (app.follows), also ON CONFLICT.
     assert _kinds(first) == [
         "SAVEPOINT", *_REQUEST, "INSERT initiative_supports", "SELECT site_settings",
-        "UPDATE initiatives", "RELEASE",
+        "UPDATE initiatives", "INSERT follows", "RELEASE",
     ]  # fmt: skip
     insert = next(s for s in first if s.startswith("INSERT"))
     assert "ON CONFLICT (initiative_id, user_id) DO NOTHING RETURNING" in insert
@@ -132,7 +144,8 @@ def test_a_support_is_one_insert_on_conflict_and_one_update_returning(
     )
     # The rules come from the process's copy now: no settings SELECT.
     assert _kinds(second) == [
-        "SAVEPOINT", *_REQUEST, "INSERT initiative_supports", "UPDATE initiatives", "RELEASE"
+        "SAVEPOINT", *_REQUEST, "INSERT initiative_supports", "UPDATE initiatives",
+        "INSERT follows", "RELEASE",
     ]  # fmt: skip
     assert _count_and_state(app, item) == (2, 2, _S.PUBLISHED)
 
@@ -161,15 +174,20 @@ def test_the_support_that_reaches_the_threshold_adds_the_step_and_the_audit_entr
     with statements(app) as sent:
         assert client.post(f"/initiatives/{item}/support").status_code == 302
     kinds = _kinds(sent)
-    assert kinds[:-3] == [
+    assert kinds[:-5] == [
         "SAVEPOINT",
         *_REQUEST,
         "INSERT initiative_supports",
         "UPDATE initiatives",
     ]
-    # The timeline's step and the audit entry, in one flush (in whichever order it chooses).
-    assert sorted(kinds[-3:-1]) == ["INSERT audit_entries", "INSERT initiative_events"]
-    assert kinds[-1] == "RELEASE"
+    # The timeline's step and the audit entry, in one flush (in whichever order it chooses),
+    # with the step's event (app.notifications); then the automatic follow.
+    assert sorted(kinds[-5:-2]) == [
+        "INSERT audit_entries",
+        "INSERT events",
+        "INSERT initiative_events",
+    ]
+    assert kinds[-2:] == ["INSERT follows", "RELEASE"]
     assert _count_and_state(app, item) == (2, 2, _S.AWAITING_RESPONSE)
     signed_in(item)
     with statements(app) as later:
@@ -225,7 +243,12 @@ class TestTheLoadedInitiative:
             support_id = services.support(resident, item)
         kinds = _kinds(sent)
         assert kinds[:2] == ["INSERT initiative_supports", "UPDATE initiatives"]
-        assert sorted(kinds[2:]) == ["INSERT audit_entries", "INSERT initiative_events"]
+        assert sorted(kinds[2:-1]) == [
+            "INSERT audit_entries",
+            "INSERT events",
+            "INSERT initiative_events",
+        ]
+        assert kinds[-1] == "INSERT follows"  # what one supports, one follows
         assert db.session.get(Support, support_id).user_id == resident.id  # type: ignore[union-attr]
         with statements(app) as reads:
             assert item.support_count == 2
@@ -316,7 +339,7 @@ def test_the_sessions_activity_goes_in_the_supports_own_commit(
         assert client.post(f"/initiatives/{item}/support").status_code == 302
     assert _kinds(sent) == [
         "SAVEPOINT", *_REQUEST, "INSERT initiative_supports", "UPDATE initiatives",
-        "UPDATE auth_sessions", "RELEASE",
+        "INSERT follows", "UPDATE auth_sessions", "RELEASE",
     ]  # fmt: skip
     with app.app_context():
         seen = db.session.scalar(sa.select(sa.func.max(AuthSession.last_seen_at)))

@@ -90,12 +90,13 @@ PAGES = {
     "/questions/?councillor={person}": (3, 5),
     "/sessions/": (2, 4),  # the terms, and the latest one's sessions
     # The session with its body and term, its agenda, the previous regular session, what was
-    # posed at it and the answers presented (each a page of cards: two queries).
-    "/sessions/{session}": (7, 9),
+    # posed at it and the answers presented (each a page of cards: two queries), and the
+    # follow button (how many follow, and whether the visitor does: one query).
+    "/sessions/{session}": (8, 10),
     "/councillors/": (2, 4),
     # The person, their seats (term, body, group), their latest questions (cards: two
-    # queries), and how all of them fared (four columns of each).
-    "/councillors/{person}": (5, 7),
+    # queries), how all of them fared (four columns of each), and the follow button.
+    "/councillors/{person}": (6, 8),
     "/search?q=razsvetljava": (7, 9),  # and the reply letters' count and page
 }
 
@@ -124,7 +125,8 @@ def test_a_page_costs_the_same_for_few_questions_and_many(
 #: (``due.context``); a resident's also what took it up (with its authors) and, signed in,
 #: whether one supports it. Signed in: the session with its account and its roles. Both: the
 #: public reply letters that answer it, and where there is one (the sample) their verdicts.
-DETAIL = {"council": (10, 12), "resident": (10, 13)}
+#: And the follow button: how many follow, and whether the visitor does (one query).
+DETAIL = {"council": (11, 13), "resident": (11, 14)}
 
 
 @pytest.mark.usefixtures("demo")

@@ -107,8 +107,9 @@ PUBLIC_PAGES = {
     # units, participants, recipients, coverage (with the questions' sessions and groups),
     # attachments, events, the questions' authors; and the verdicts. Signed in: whether the
     # official supports each question it answers (to offer the verdict form) — ONE statement
-    # per question (``views._verdict_questions``): 12 with one question, 14 with three.
-    "letter": ("/replies/{reply}", (9, 12)),
+    # per question (``views._verdict_questions``): 13 with one question, 15 with three. And
+    # the follow button (how many follow, and whether the visitor does: one query).
+    "letter": ("/replies/{reply}", (10, 13)),
     # The same letter, without the verdicts; the QR code loads the whole letter too.
     "json": ("/replies/{reply}.json", (8, 9)),
     "qr": ("/replies/{reply}/qr.svg", (8, 9)),

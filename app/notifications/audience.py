@@ -1,0 +1,297 @@
+"""Who hears of an event: followers of what it concerns, and those it gives work to.
+
+An event on a question concerns the question, and for some kinds also its topic, its local
+community, the councillors who asked it and the session it was posed at; a reply letter's
+concerns what it answers. A person who follows several of them is one recipient: the
+recipients are a UNION, and the fan-out writes one notification per event and person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.auth.models import Role, RoleGrant, User
+from app.extensions import db
+from app.follows.models import Follow, Target
+from app.initiatives.models import Initiative, InitiativeEvent, Support
+from app.notifications.kinds import Kind
+from app.notifications.models import Event
+from app.questions.models import (
+    Question,
+    QuestionAddressee,
+    QuestionAuthor,
+    QuestionEvent,
+    QuestionSupport,
+)
+from app.replies.models import Reply, ReplyEvent
+
+K = Kind
+
+
+@dataclass
+class Audience:
+    follows: set[tuple[Target, int]] = field(default_factory=set)
+    users: set[int] = field(default_factory=set)
+    #: Everyone who supports these initiatives and questions (an adoption tells them).
+    initiative_supporters: set[int] = field(default_factory=set)
+    question_supporters: set[int] = field(default_factory=set)
+    #: The officials of these units.
+    units: set[int] = field(default_factory=set)
+    moderators: bool = False
+    #: Never told: who acted, and a letter's writers of its review.
+    excluded: set[int] = field(default_factory=set)
+    #: Not told of a councillor's question that adopts what they support: the adoption's own
+    #: event tells them, and they follow the new question from now on.
+    excluded_supporters_of: tuple[type[Support] | type[QuestionSupport], int] | None = None
+
+
+def source_of(event: Event) -> InitiativeEvent | QuestionEvent | ReplyEvent | None:
+    """The timeline step the event comes from (its note and data), if any."""
+    if event.source_id is None:
+        return None
+    if event.source_type == "initiative_event":
+        return db.session.get(InitiativeEvent, event.source_id)
+    if event.source_type == "question_event":
+        return db.session.get(QuestionEvent, event.source_id)
+    if event.source_type == "reply_event":
+        return db.session.get(ReplyEvent, event.source_id)
+    return None
+
+
+def item_of(event: Event) -> Initiative | Question | Reply | None:
+    if event.item_type == "initiative":
+        return db.session.get(Initiative, event.item_id)
+    if event.item_type == "question":
+        return db.session.get(Question, event.item_id)
+    if event.item_type == "reply":
+        return db.session.get(Reply, event.item_id)
+    return None
+
+
+def of(event: Event) -> Audience:
+    """The audience of ``event`` as things stand (an item deleted meanwhile has none)."""
+    audience = Audience()
+    if event.actor_id is not None:
+        audience.excluded.add(event.actor_id)
+    item = item_of(event)
+    if isinstance(item, Initiative):
+        _initiative(audience, Kind(event.kind), item)
+    elif isinstance(item, Question):
+        _question(audience, Kind(event.kind), item, source_of(event))
+    elif isinstance(item, Reply):
+        _reply(audience, Kind(event.kind), item)
+    return audience
+
+
+def _initiative(audience: Audience, kind: Kind, initiative: Initiative) -> None:
+    this = (Target.INITIATIVE, initiative.id)
+    around = {(Target.TOPIC, initiative.topic_id)}
+    if initiative.community_id is not None:
+        around.add((Target.COMMUNITY, initiative.community_id))
+    unit = initiative.responsible_unit_id
+    if kind is K.INITIATIVE_SUBMITTED:
+        audience.moderators = True
+    elif kind is K.INITIATIVE_PUBLISHED:
+        audience.users.add(initiative.author_id)
+        audience.follows |= {this, *around}
+    elif kind is K.INITIATIVE_REJECTED:
+        audience.users.add(initiative.author_id)  # told the reason even if not following
+    elif kind is K.INITIATIVE_THRESHOLD_REACHED:
+        audience.follows.add(this)
+        if unit is not None:
+            audience.units.add(unit)
+        else:
+            audience.moderators = True  # someone must now give it to a unit
+    elif kind in (K.INITIATIVE_ASSIGNED, K.INITIATIVE_DUE_SOON):
+        if unit is not None:
+            audience.units.add(unit)
+    elif kind is K.INITIATIVE_OVERDUE:
+        audience.follows.add(this)
+        if unit is not None:
+            audience.units.add(unit)
+    elif kind is K.INITIATIVE_ANSWERED:
+        audience.follows |= {this, *around}
+    elif kind is K.INITIATIVE_ADOPTED:
+        audience.follows.add(this)
+        audience.initiative_supporters.add(initiative.id)
+    else:  # progress, completed, expired, withdrawn
+        audience.follows.add(this)
+
+
+def _question_around(question: Question) -> set[tuple[Target, int]]:
+    """What a question is part of: its topic, community, councillors and session."""
+    around: set[tuple[Target, int]] = set()
+    if question.topic_id is not None:
+        around.add((Target.TOPIC, question.topic_id))
+    if question.community_id is not None:
+        around.add((Target.COMMUNITY, question.community_id))
+    if question.session_id is not None:
+        around.add((Target.SESSION, question.session_id))
+    people = db.session.scalars(
+        sa.select(QuestionAuthor.person_id).where(QuestionAuthor.question_id == question.id)
+    )
+    around |= {(Target.COUNCILLOR, person_id) for person_id in people}
+    return around
+
+
+def _units_of(question: Question) -> set[int]:
+    if question.responsible_unit_id is not None:
+        return {question.responsible_unit_id}
+    addressed = db.session.scalars(
+        sa.select(QuestionAddressee.unit_id).where(QuestionAddressee.question_id == question.id)
+    )
+    return set(addressed)
+
+
+def _question(
+    audience: Audience,
+    kind: Kind,
+    question: Question,
+    step: InitiativeEvent | QuestionEvent | ReplyEvent | None,
+) -> None:
+    this = (Target.QUESTION, question.id)
+    if kind is K.QUESTION_SUBMITTED:
+        audience.moderators = True
+    elif kind is K.QUESTION_PUBLISHED:
+        if question.author_id is not None:
+            audience.users.add(question.author_id)
+        audience.follows |= {this, *_question_around(question)}
+        if question.responsible_unit_id is not None:
+            audience.units.add(question.responsible_unit_id)
+    elif kind is K.QUESTION_REJECTED:
+        if question.author_id is not None:
+            audience.users.add(question.author_id)
+    elif kind is K.QUESTION_RECORDED:
+        audience.follows |= {this, *_question_around(question)}
+        audience.units |= _units_of(question)
+        if question.adopts_initiative_id is not None:
+            audience.excluded_supporters_of = (Support, question.adopts_initiative_id)
+        elif question.adopts_question_id is not None:
+            audience.excluded_supporters_of = (QuestionSupport, question.adopts_question_id)
+    elif kind in (K.QUESTION_ASSIGNED, K.QUESTION_FORWARDED):
+        audience.units |= _units_of(question)
+        if not (step is not None and (step.data or {}).get("reply")):
+            # Forwarded by a letter: its followers hear of the letter instead.
+            audience.follows.add(this)
+    elif kind in (K.QUESTION_DUE_SOON, K.QUESTION_OVERDUE):
+        audience.units |= _units_of(question)
+        audience.follows.add(this)
+    elif kind is K.QUESTION_ANSWERED:
+        audience.follows |= {this, *_question_around(question)}
+    elif kind is K.QUESTION_ADOPTED:
+        audience.follows.add(this)
+        audience.question_supporters.add(question.id)
+    else:  # extended, withdrawn, merged, lapsed
+        audience.follows.add(this)
+
+
+def _reply(audience: Audience, kind: Kind, reply: Reply) -> None:
+    if kind is K.REPLY_SUBMITTED:
+        audience.units.add(reply.issuer_unit_id)
+        # The review is for a second official: the letter's writers need no reminder.
+        audience.excluded |= set(reply.written_by or [])
+    elif kind is K.REPLY_RETURNED:
+        audience.users |= set(reply.written_by or [])
+    elif kind is K.VERDICT_GIVEN:
+        audience.units.add(reply.issuer_unit_id)
+    else:  # published (a correction too) or retracted: everyone following what it answers
+        audience.follows.add((Target.REPLY, reply.id))
+        if reply.supersedes_id is not None:
+            audience.follows.add((Target.REPLY, reply.supersedes_id))
+        for row in reply.coverage:
+            if row.question is not None:
+                audience.follows.add((Target.QUESTION, row.question.id))
+                audience.follows |= _question_around(row.question)
+            elif row.initiative is not None:
+                initiative = row.initiative
+                audience.follows.add((Target.INITIATIVE, initiative.id))
+                audience.follows.add((Target.TOPIC, initiative.topic_id))
+                if initiative.community_id is not None:
+                    audience.follows.add((Target.COMMUNITY, initiative.community_id))
+        if reply.forwarded_to_id is not None:
+            audience.units.add(reply.forwarded_to_id)
+
+
+def recipients(audience: Audience, *, after: int, limit: int) -> list[User]:
+    """The next ``limit`` recipients with a user id above ``after``, in id order.
+
+    One statement: a UNION of the sources (each an index range scan), deduplicated, joined to
+    the accounts that still exist.
+    """
+    parts: list[sa.Select[Any]] = []
+    by_target: dict[Target, set[int]] = defaultdict(set)
+    for target, target_id in audience.follows:
+        by_target[target].add(target_id)
+    if by_target:
+        matches = sa.or_(
+            *(
+                sa.and_(Follow.target == target, Follow.target_id.in_(sorted(ids)))
+                for target, ids in sorted(by_target.items())
+            )
+        )
+        parts.append(sa.select(Follow.user_id.label("id")).where(matches, Follow.user_id > after))
+    if audience.users:
+        parts.append(_ids(audience.users, after))
+    if audience.initiative_supporters:
+        parts.append(
+            sa.select(Support.user_id.label("id")).where(
+                Support.initiative_id.in_(sorted(audience.initiative_supporters)),
+                Support.user_id > after,
+            )
+        )
+    if audience.question_supporters:
+        parts.append(
+            sa.select(QuestionSupport.user_id.label("id")).where(
+                QuestionSupport.question_id.in_(sorted(audience.question_supporters)),
+                QuestionSupport.user_id > after,
+            )
+        )
+    if audience.units:
+        parts.append(
+            sa.select(RoleGrant.user_id.label("id")).where(
+                RoleGrant.role == Role.OFFICIAL,
+                RoleGrant.org_unit_id.in_(sorted(audience.units)),
+                RoleGrant.user_id > after,
+            )
+        )
+    if audience.moderators:
+        parts.append(
+            sa.select(RoleGrant.user_id.label("id")).where(
+                RoleGrant.role.in_((Role.MODERATOR, Role.ADMINISTRATOR)),
+                RoleGrant.user_id > after,
+            )
+        )
+    if not parts:
+        return []
+    # UNION deduplicates across the parts, DISTINCT within one: a person following the
+    # question, its topic and its councillor is one candidate, even when follows are the only
+    # source (a union of one part is that part, duplicates and all).
+    if len(parts) == 1:
+        candidates = parts[0].distinct().subquery("candidates")
+    else:
+        candidates = sa.union(*parts).subquery("candidates")
+    statement = (
+        sa.select(User)
+        .join(candidates, candidates.c.id == User.id)
+        .where(User.deleted_at.is_(None))
+        .order_by(User.id)
+        .limit(limit)
+    )
+    if audience.excluded:
+        statement = statement.where(User.id.not_in(sorted(audience.excluded)))
+    if audience.excluded_supporters_of is not None:
+        model, item_id = audience.excluded_supporters_of
+        item = Support.initiative_id if model is Support else QuestionSupport.question_id
+        statement = statement.where(
+            ~sa.exists().where(item == item_id, model.user_id == User.id)
+        )
+    return list(db.session.scalars(statement))
+
+
+def _ids(ids: Iterable[int], after: int) -> sa.Select[Any]:
+    return sa.select(User.id.label("id")).where(User.id.in_(sorted(ids)), User.id > after)

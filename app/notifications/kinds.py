@@ -1,0 +1,106 @@
+"""What can happen, and which steps of the timelines people hear about."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from app.initiatives.models import EventKind as IE  # noqa: N814  (short, as in a table)
+from app.questions.models import QuestionEventKind as QE  # noqa: N814
+from app.replies.models import ReplyEventKind as RE  # noqa: N814
+
+
+class Kind(enum.StrEnum):
+    INITIATIVE_SUBMITTED = "initiative.submitted"  # waits for a moderator
+    INITIATIVE_PUBLISHED = "initiative.published"
+    INITIATIVE_REJECTED = "initiative.rejected"  # not published, with the reason
+    INITIATIVE_THRESHOLD_REACHED = "initiative.threshold_reached"
+    INITIATIVE_ASSIGNED = "initiative.assigned"  # to a unit, which now owes the response
+    INITIATIVE_DUE_SOON = "initiative.due_soon"
+    INITIATIVE_OVERDUE = "initiative.overdue"
+    INITIATIVE_ANSWERED = "initiative.answered"
+    INITIATIVE_PROGRESS = "initiative.progress"
+    INITIATIVE_COMPLETED = "initiative.completed"
+    INITIATIVE_EXPIRED = "initiative.expired"
+    INITIATIVE_WITHDRAWN = "initiative.withdrawn"
+    INITIATIVE_ADOPTED = "initiative.adopted"  # by a councillor
+    QUESTION_SUBMITTED = "question.submitted"
+    QUESTION_PUBLISHED = "question.published"
+    QUESTION_REJECTED = "question.rejected"
+    QUESTION_RECORDED = "question.recorded"  # a councillor's new question
+    QUESTION_ASSIGNED = "question.assigned"
+    QUESTION_FORWARDED = "question.forwarded"
+    QUESTION_EXTENDED = "question.extended"
+    QUESTION_DUE_SOON = "question.due_soon"
+    QUESTION_OVERDUE = "question.overdue"
+    QUESTION_ANSWERED = "question.answered"
+    QUESTION_ADOPTED = "question.adopted"
+    QUESTION_WITHDRAWN = "question.withdrawn"
+    QUESTION_MERGED = "question.merged"
+    QUESTION_LAPSED = "question.lapsed"
+    REPLY_SUBMITTED = "reply.submitted"  # waits for a second official's review
+    REPLY_RETURNED = "reply.returned"  # back to its writers, with the reviewer's note
+    REPLY_PUBLISHED = "reply.published"  # a correction too (it says so)
+    REPLY_RETRACTED = "reply.retracted"
+    VERDICT_GIVEN = "verdict.given"  # whoever asked says whether the letter answered
+
+
+_INITIATIVE_STEPS = {
+    IE.SUBMITTED: Kind.INITIATIVE_SUBMITTED,
+    IE.PUBLISHED: Kind.INITIATIVE_PUBLISHED,
+    IE.REJECTED: Kind.INITIATIVE_REJECTED,
+    IE.THRESHOLD_REACHED: Kind.INITIATIVE_THRESHOLD_REACHED,
+    IE.ANSWERED: Kind.INITIATIVE_ANSWERED,
+    IE.PROGRESS: Kind.INITIATIVE_PROGRESS,
+    IE.COMPLETED: Kind.INITIATIVE_COMPLETED,
+    IE.EXPIRED: Kind.INITIATIVE_EXPIRED,
+    IE.WITHDRAWN: Kind.INITIATIVE_WITHDRAWN,
+    IE.ADOPTED: Kind.INITIATIVE_ADOPTED,
+}
+_QUESTION_STEPS = {
+    QE.SUBMITTED: Kind.QUESTION_SUBMITTED,
+    QE.PUBLISHED: Kind.QUESTION_PUBLISHED,
+    QE.RECORDED: Kind.QUESTION_RECORDED,
+    QE.REJECTED: Kind.QUESTION_REJECTED,
+    QE.ASSIGNED: Kind.QUESTION_ASSIGNED,
+    QE.FORWARDED: Kind.QUESTION_FORWARDED,
+    QE.EXTENDED: Kind.QUESTION_EXTENDED,
+    QE.OVERDUE: Kind.QUESTION_OVERDUE,
+    QE.ANSWERED: Kind.QUESTION_ANSWERED,
+    QE.ADOPTED: Kind.QUESTION_ADOPTED,
+    QE.WITHDRAWN: Kind.QUESTION_WITHDRAWN,
+    QE.MERGED: Kind.QUESTION_MERGED,
+    QE.LAPSED: Kind.QUESTION_LAPSED,
+}
+_REPLY_STEPS = {
+    RE.SUBMITTED: Kind.REPLY_SUBMITTED,
+    RE.RETURNED: Kind.REPLY_RETURNED,
+    RE.PUBLISHED: Kind.REPLY_PUBLISHED,
+    RE.RETRACTED: Kind.REPLY_RETRACTED,
+}
+
+#: Steps a published reply letter makes on what it answers. The letter's own event tells
+#: everyone following those items, once; the steps would tell them a second time.
+_MADE_BY_A_LETTER = frozenset(
+    {Kind.INITIATIVE_ANSWERED, Kind.QUESTION_ANSWERED, Kind.QUESTION_EXTENDED}
+)
+
+
+def of_initiative_step(kind: IE, data: dict[str, Any]) -> Kind | None:
+    return _unless_by_letter(_INITIATIVE_STEPS.get(kind), data)
+
+
+def of_question_step(kind: QE, data: dict[str, Any]) -> Kind | None:
+    return _unless_by_letter(_QUESTION_STEPS.get(kind), data)
+
+
+def of_reply_step(kind: RE, data: dict[str, Any]) -> Kind | None:
+    if kind is RE.PUBLISHED and data.get("again"):
+        return None  # a corrected letter back in force after its correction was retracted
+    return _REPLY_STEPS.get(kind)
+
+
+def _unless_by_letter(kind: Kind | None, data: dict[str, Any]) -> Kind | None:
+    if kind in _MADE_BY_A_LETTER and data.get("reply"):
+        return None
+    return kind
