@@ -58,12 +58,16 @@ def load_session(token: str, *, now: datetime | None = None) -> AuthSession | No
     """The live session for a cookie token, or ``None`` (unknown, revoked, idle, expired)."""
     # The account in the same statement: every signed-in request needs it. So does the
     # header's number of unread notifications, which comes with it for no round trip more.
-    unread = (
-        sa.select(sa.func.count())
+    # Counted up to 100 only: the header says "99+" beyond, and a moderator's thousands of
+    # unread notifications must not be counted on every page.
+    unread_rows = (
+        sa.select(sa.literal(1))
         .select_from(Notification)
         .where(Notification.user_id == AuthSession.user_id, Notification.read_at.is_(None))
-        .scalar_subquery()
+        .limit(100)
+        .subquery()
     )
+    unread = sa.select(sa.func.count()).select_from(unread_rows).scalar_subquery()
     row = db.session.execute(
         sa.select(AuthSession, unread)
         .where(AuthSession.token_hash == _token_hash(token))

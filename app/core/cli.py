@@ -34,10 +34,18 @@ tasks: list[Callable[[], bool]] = []
 
 
 def run_tasks() -> bool:
-    """One round of every task; whether any has more waiting."""
+    """One round of every task; whether any has more waiting.
+
+    A task that fails is logged and left for the next round: it never keeps the worker from
+    the others, nor from delivering the mail already queued.
+    """
     busy = False
     for task in tasks:
-        busy = task() or busy
+        try:
+            busy = task() or busy
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("The worker's task %s failed", task.__name__)
     return busy
 
 

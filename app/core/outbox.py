@@ -54,6 +54,11 @@ _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
 _PENDING = sa.text("sent_at IS NULL AND failed_at IS NULL")
 
 
+def is_address(value: str) -> bool:
+    """Whether ``value`` is one bare address the outbox accepts (bulk writers check first)."""
+    return _ADDRESS.fullmatch(value.strip()) is not None
+
+
 class OutboxMessage(Model):
     """One e-mail: waiting to be sent, sent, or given up."""
 
@@ -270,9 +275,10 @@ def _record_failure(message: OutboxMessage, error: Exception, report: DeliveryRe
     if permanent or message.attempts >= MAX_ATTEMPTS:
         message.failed_at = now
         report.given_up += 1
-        if permanent:
+        refusal = _address_refusal(error)
+        if refusal is not None:
             for handler in refusal_handlers:
-                handler(message.recipient, message.last_error)
+                handler(message.recipient, refusal)
         logger.error(
             "Gave up outbox message %d after %d attempts: %s",
             message.id,
@@ -293,19 +299,40 @@ def _record_failure(message: OutboxMessage, error: Exception, report: DeliveryRe
     )
 
 
-#: Called with the address and the relay's words when the relay refused a message for good
-#: (a 5xx reply): the notifications stop mailing that address (app/notifications/bounces.py).
+#: Called with the address and the relay's words when the relay refused the address itself
+#: for good: the notifications stop mailing that address (app/notifications/bounces.py).
 refusal_handlers: list[Callable[[str, str], None]] = []
+
+#: Enhanced status codes (RFC 3463) that say the address is bad: no such mailbox, no such
+#: domain, a bad address syntax, a disabled mailbox. A 5.7.x (policy: spam, relaying denied)
+#: is about the message or about us, never a reason to stop mailing a resident.
+_BAD_ADDRESS = re.compile(r"5\.1\.[0-9]+|5\.2\.1")
+#: Without an enhanced code, the basic replies that name the mailbox (RFC 5321 4.2.3).
+_BAD_MAILBOX_REPLIES = frozenset({550, 551, 553})
 
 
 def _is_permanent(error: Exception) -> bool:
     """Whether retrying is pointless: the relay refused the address or the message (5xx)."""
     if isinstance(error, smtplib.SMTPDataError):
+        # The relay refused this content for good (a filter); the address may be fine.
         return 500 <= error.smtp_code < 600 and error.smtp_code != 552
     if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
         return False
     # RFC 5321 §4.5.3.1.10: treat 552 on RCPT ("mailbox full") as a temporary failure.
     return all(500 <= code < 600 and code != 552 for code, _ in error.recipients.values())
+
+
+def _address_refusal(error: Exception) -> str | None:
+    """The relay's words if it refused the address itself, else ``None`` (one line)."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return None
+    for code, words in error.recipients.values():
+        text = words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)
+        enhanced = _BAD_ADDRESS.match(text.strip())
+        policy = text.strip().startswith("5.7.")
+        if enhanced or (code in _BAD_MAILBOX_REPLIES and not policy):
+            return " ".join(f"{code} {text}".split())[:_LAST_ERROR_LENGTH]
+    return None
 
 
 def purge_old(*, older_than: timedelta = RETENTION) -> int:

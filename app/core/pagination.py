@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -207,9 +207,25 @@ def decode_cursor(cursor: str, keys: Sequence[Key]) -> list[Any]:
         python_type = _python_type(key.column)
         if python_type is not None and not isinstance(value, python_type):
             raise BadPage("cursor")
-        if isinstance(value, datetime) and value.tzinfo is None:
-            raise BadPage("cursor")
+        if isinstance(value, bool):
+            raise BadPage("cursor")  # JSON's true is a Python int, but no key is a boolean
+        if isinstance(value, int) and not _fits(key.column, value):
+            raise BadPage("cursor")  # the database would refuse it (an error, not a page)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise BadPage("cursor")
+            try:
+                value.astimezone(UTC)  # year 1 at +14:00 is before any time a column holds
+            except OverflowError as error:
+                raise BadPage("cursor") from error
     return decoded
+
+
+def _fits(column: sa.ColumnElement[Any], value: int) -> bool:
+    """Whether ``value`` fits the integer column (32 bits, or 64 for a BigInteger)."""
+    bits = 64 if isinstance(column.type, sa.BigInteger) else 32
+    limit: int = 2 ** (bits - 1)
+    return -limit <= value < limit
 
 
 def _python_type(column: sa.ColumnElement[Any]) -> type | tuple[type, ...] | None:

@@ -76,6 +76,48 @@ def follow_automatically(user: User, target: Target, target_id: int, reason: Rea
         _add(user.id, target, target_id, reason)
 
 
+def drop_automatic(user: User, target: Target, target_id: int, reason: Reason) -> None:
+    """Undo an automatic follow whose cause is gone (a support withdrawn); a follow the
+    person chose, or made another way, stays."""
+    db.session.execute(
+        sa.delete(Follow).where(
+            Follow.user_id == user.id,
+            Follow.target == target,
+            Follow.target_id == target_id,
+            Follow.reason == reason,
+        ),
+        execution_options=_options(target, target_id),
+    )
+
+
+def follow_followers(source: Target, source_id: int, target: Target, target_id: int) -> None:
+    """Make everyone who follows ``source`` follow ``target`` too (who allow automatic
+    follows): a councillor's question that takes up an initiative is followed by whoever
+    followed the initiative, its author first. One ``INSERT … SELECT``."""
+    rows = (
+        sa.select(
+            Follow.user_id,
+            sa.literal(target.value, Follow.target.type),
+            sa.literal(target_id, sa.Integer),
+            sa.literal(Reason.ADOPTED.value, Follow.reason.type),
+            sa.literal(utcnow(), Follow.created_at.type),
+        )
+        .join(User, User.id == Follow.user_id)
+        .where(
+            Follow.target == source,
+            Follow.target_id == source_id,
+            User.follow_automatically,
+            User.deleted_at.is_(None),
+        )
+    )
+    statement = (
+        _insert()
+        .from_select(["user_id", "target", "target_id", "reason", "created_at"], rows)
+        .on_conflict_do_nothing(index_elements=["user_id", "target", "target_id"])
+    )
+    db.session.execute(statement, execution_options=_options(target, target_id))
+
+
 def follow_supporters(
     supporter: InstrumentedAttribute[int],
     item: InstrumentedAttribute[int],
@@ -155,5 +197,7 @@ def follows_of(user: User) -> list[tuple[Follow, targets.Described | None]]:
     )
     described: dict[Target, dict[int, targets.Described]] = {}
     for kind in {row.target for row in rows}:
-        described[kind] = targets.describe(kind, (r.target_id for r in rows if r.target == kind))
+        described[kind] = targets.describe(
+            kind, (r.target_id for r in rows if r.target == kind), viewer=user
+        )
     return [(row, described.get(row.target, {}).get(row.target_id)) for row in rows]

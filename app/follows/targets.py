@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
+from app.auth.models import User
 from app.council.models import Person
 from app.extensions import db
 from app.follows.models import Target
@@ -43,11 +44,19 @@ class Described:
         return url_for(self.endpoint, **values)
 
 
-def describe(target: Target, ids: Iterable[int]) -> dict[int, Described]:
-    """The public ones of ``ids``, by id; a missing or non-public target is left out."""
+def describe(
+    target: Target, ids: Iterable[int], viewer: User | None = None
+) -> dict[int, Described]:
+    """The ones of ``ids`` that ``viewer`` may see (``None``: the public), by id; a missing
+    or hidden target is left out. Only the public ones may be followed; the list of what one
+    follows also shows one's own draft as what it is."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    if target is Target.INITIATIVE:
+        return _initiatives(wanted, viewer)
+    if target is Target.QUESTION:
+        return _questions(wanted, viewer)
     return _DESCRIBERS[target](wanted)
 
 
@@ -55,7 +64,7 @@ def describe_one(target: Target, target_id: int) -> Described | None:
     return describe(target, [target_id]).get(target_id)
 
 
-def _initiatives(ids: list[int]) -> dict[int, Described]:
+def _initiatives(ids: list[int], viewer: User | None) -> dict[int, Described]:
     rows = db.session.scalars(sa.select(Initiative).where(Initiative.id.in_(ids)))
     return {
         i.id: Described(
@@ -67,18 +76,18 @@ def _initiatives(ids: list[int]) -> dict[int, Described]:
         )
         for i in rows
         # As an anonymous visitor sees it: a follow is of what the public can read.
-        if initiative_permissions.can_view(None, i)
+        if initiative_permissions.can_view(viewer, i)
     }
 
 
-def _questions(ids: list[int]) -> dict[int, Described]:
+def _questions(ids: list[int], viewer: User | None) -> dict[int, Described]:
     rows = db.session.scalars(sa.select(Question).where(Question.id.in_(ids)))
     return {
         q.id: Described(
             Target.QUESTION, q.id, q.title, "questions.detail", (("question_id", q.id),)
         )
         for q in rows
-        if question_permissions.can_view(None, q)
+        if question_permissions.can_view(viewer, q)
     }
 
 
@@ -99,7 +108,9 @@ def _replies(ids: list[int]) -> dict[int, Described]:
 
 
 def _councillors(ids: list[int]) -> dict[int, Described]:
-    rows = db.session.scalars(sa.select(Person).where(Person.id.in_(ids)))
+    # Only a person with a seat has a page (app/councillors/views.py): the rest are names
+    # the council's records mention, not councillors one could follow.
+    rows = db.session.scalars(sa.select(Person).where(Person.id.in_(ids), Person.mandates.any()))
     return {
         p.id: Described(Target.COUNCILLOR, p.id, p.name, "council.detail", (("person_id", p.id),))
         for p in rows
@@ -137,8 +148,6 @@ def _communities(ids: list[int]) -> dict[int, Described]:
 
 
 _DESCRIBERS = {
-    Target.INITIATIVE: _initiatives,
-    Target.QUESTION: _questions,
     Target.REPLY: _replies,
     Target.COUNCILLOR: _councillors,
     Target.SESSION: _sessions,

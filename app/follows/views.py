@@ -82,13 +82,18 @@ def mine() -> ResponseReturnValue:
     user = signed_in_account()
     form = FollowPlaceForm()
     if form.validate_on_submit():
+        added = False
         for kind, place_id in form.chosen():
             try:
-                services.follow(user, kind, place_id)
+                added = services.follow(user, kind, place_id) or added
             except services.NotFollowable:
                 abort(404)  # the choices offer only active ones; a forged value gets nothing
         db.session.commit()
-        flash(_("You follow it now: what happens to it appears in your notifications."), "success")
+        if added:
+            flash(
+                _("You follow it now: what happens to it appears in your notifications."),
+                "success",
+            )
         return redirect(url_for("follows.mine"))
     status = 422 if form.errors else 200
     return (

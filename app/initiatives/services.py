@@ -295,8 +295,10 @@ def assign_unit(actor: User, initiative: Initiative, *, unit_id: int) -> None:
         raise NotAllowed
     _set_unit(initiative, unit_id)
     _audit(actor, "initiative.assign", initiative, unit=initiative.responsible_unit.code)  # type: ignore[union-attr]
-    # No timeline step (the page shows the unit), but the unit's officials must hear of it.
-    recording.record(Kind.INITIATIVE_ASSIGNED, "initiative", initiative.id, actor=actor)
+    # No timeline step (the page shows the unit), but the unit's officials must hear of it:
+    # now if it is public, else when it is published (the event "published" tells them).
+    if permissions.can_view(None, initiative):
+        recording.record(Kind.INITIATIVE_ASSIGNED, "initiative", initiative.id, actor=actor)
     db.session.flush()
 
 
@@ -435,6 +437,7 @@ def withdraw_support(actor: User, initiative: Initiative, *, now: datetime | Non
         .execution_options(synchronize_session=False, **_pages_of(initiative))
     )
     set_committed_value(initiative, "support_count", count)
+    follows.drop_automatic(actor, Target.INITIATIVE, initiative.id, Reason.SUPPORTED)
 
 
 def has_supported(user: Any, initiative: Initiative) -> bool:

@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from app.auth.models import Role, RoleGrant, User
 from app.extensions import db
 from app.follows.models import Follow, Target
+from app.initiatives import permissions as initiative_permissions
 from app.initiatives.models import Initiative, InitiativeEvent, Support
-from app.notifications.kinds import Kind
+from app.notifications.kinds import PRIVATE, Kind
 from app.notifications.models import Event
+from app.questions import permissions as question_permissions
 from app.questions.models import (
     Question,
     QuestionAddressee,
@@ -45,9 +47,10 @@ class Audience:
     moderators: bool = False
     #: Never told: who acted, and a letter's writers of its review.
     excluded: set[int] = field(default_factory=set)
-    #: Not told of a councillor's question that adopts what they support: the adoption's own
-    #: event tells them, and they follow the new question from now on.
+    #: Not told of a councillor's question that adopts what they support or follow: the
+    #: adoption's own event tells them, and they follow the new question from now on.
     excluded_supporters_of: tuple[type[Support] | type[QuestionSupport], int] | None = None
+    excluded_followers_of: tuple[Target, int] | None = None
 
 
 def source_of(event: Event) -> InitiativeEvent | QuestionEvent | ReplyEvent | None:
@@ -79,6 +82,8 @@ def of(event: Event) -> Audience:
     if event.actor_id is not None:
         audience.excluded.add(event.actor_id)
     item = item_of(event)
+    if item is None or (Kind(event.kind) not in PRIVATE and not _public(item)):
+        return audience  # gone, or not public (any more): nobody but those above hears
     if isinstance(item, Initiative):
         _initiative(audience, Kind(event.kind), item)
     elif isinstance(item, Question):
@@ -86,6 +91,14 @@ def of(event: Event) -> Audience:
     elif isinstance(item, Reply):
         _reply(audience, Kind(event.kind), item)
     return audience
+
+
+def _public(item: Initiative | Question | Reply) -> bool:
+    if isinstance(item, Initiative):
+        return initiative_permissions.can_view(None, item)
+    if isinstance(item, Question):
+        return question_permissions.can_view(None, item)
+    return item.is_public
 
 
 def _initiative(audience: Audience, kind: Kind, initiative: Initiative) -> None:
@@ -99,6 +112,8 @@ def _initiative(audience: Audience, kind: Kind, initiative: Initiative) -> None:
     elif kind is K.INITIATIVE_PUBLISHED:
         audience.users.add(initiative.author_id)
         audience.follows |= {this, *around}
+        if unit is not None:
+            audience.units.add(unit)  # given to a unit by the moderator who published it
     elif kind is K.INITIATIVE_REJECTED:
         audience.users.add(initiative.author_id)  # told the reason even if not following
     elif kind is K.INITIATIVE_THRESHOLD_REACHED:
@@ -107,10 +122,10 @@ def _initiative(audience: Audience, kind: Kind, initiative: Initiative) -> None:
             audience.units.add(unit)
         else:
             audience.moderators = True  # someone must now give it to a unit
-    elif kind in (K.INITIATIVE_ASSIGNED, K.INITIATIVE_DUE_SOON):
+    elif kind is K.INITIATIVE_ASSIGNED:
         if unit is not None:
             audience.units.add(unit)
-    elif kind is K.INITIATIVE_OVERDUE:
+    elif kind in (K.INITIATIVE_DUE_SOON, K.INITIATIVE_OVERDUE):
         audience.follows.add(this)
         if unit is not None:
             audience.units.add(unit)
@@ -158,11 +173,10 @@ def _question(
     if kind is K.QUESTION_SUBMITTED:
         audience.moderators = True
     elif kind is K.QUESTION_PUBLISHED:
+        # A unit given it at publication hears of it by the step "assigned" beside this one.
         if question.author_id is not None:
             audience.users.add(question.author_id)
         audience.follows |= {this, *_question_around(question)}
-        if question.responsible_unit_id is not None:
-            audience.units.add(question.responsible_unit_id)
     elif kind is K.QUESTION_REJECTED:
         if question.author_id is not None:
             audience.users.add(question.author_id)
@@ -171,12 +185,14 @@ def _question(
         audience.units |= _units_of(question)
         if question.adopts_initiative_id is not None:
             audience.excluded_supporters_of = (Support, question.adopts_initiative_id)
+            audience.excluded_followers_of = (Target.INITIATIVE, question.adopts_initiative_id)
         elif question.adopts_question_id is not None:
             audience.excluded_supporters_of = (QuestionSupport, question.adopts_question_id)
+            audience.excluded_followers_of = (Target.QUESTION, question.adopts_question_id)
     elif kind in (K.QUESTION_ASSIGNED, K.QUESTION_FORWARDED):
         audience.units |= _units_of(question)
-        if not (step is not None and (step.data or {}).get("reply")):
-            # Forwarded by a letter: its followers hear of the letter instead.
+        if not (step is not None and (step.data or {}).get("at_publication")):
+            # Given to a unit as it was published: its followers hear of the publication.
             audience.follows.add(this)
     elif kind in (K.QUESTION_DUE_SOON, K.QUESTION_OVERDUE):
         audience.units |= _units_of(question)
@@ -287,8 +303,13 @@ def recipients(audience: Audience, *, after: int, limit: int) -> list[User]:
     if audience.excluded_supporters_of is not None:
         model, item_id = audience.excluded_supporters_of
         item = Support.initiative_id if model is Support else QuestionSupport.question_id
+        statement = statement.where(~sa.exists().where(item == item_id, model.user_id == User.id))
+    if audience.excluded_followers_of is not None:
+        target, target_id = audience.excluded_followers_of
         statement = statement.where(
-            ~sa.exists().where(item == item_id, model.user_id == User.id)
+            ~sa.exists().where(
+                Follow.target == target, Follow.target_id == target_id, Follow.user_id == User.id
+            )
         )
     return list(db.session.scalars(statement))
 

@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.core.outbox import queue_rendered
 from app.core.urls import public_url_for
 from app.extensions import db
-from app.notifications import audience, messages, unsubscribe
+from app.notifications import queries, unsubscribe
 from app.notifications.fanout import mail_for
 from app.notifications.models import Event, Mail, Notification
 
@@ -82,12 +82,8 @@ def _digest_for(user_id: int) -> bool:
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
-        digest = []
-        for notification in waiting:
-            event = events[notification.event_id]
-            item = audience.item_of(event)
-            if item is not None:
-                digest.append(messages.describe(event, item))
+        said = queries.describe_all(list(events.values()))
+        digest = [said[n.event_id] for n in waiting if n.event_id in said]
         if not digest:
             return False
         context = {

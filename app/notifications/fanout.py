@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import EmailFrequency, User
+from app.core import outbox
 from app.core.outbox import OutboxMessage
 from app.core.time import utcnow
 from app.core.urls import public_url_for
@@ -37,18 +39,27 @@ from app.replies.models import Reply
 _UNSUBSCRIBE_SLOT = "https://unsubscribe.invalid/glas-unsubscribe-slot"
 
 
+#: Failed batches of one event before it is given up, and the wait after the first (it
+#: doubles: 1, 2, 4, 8 minutes).
+MAX_ATTEMPTS = 5
+RETRY_DELAY = timedelta(minutes=1)
+
+
 @dataclass
 class FanOutReport:
     batches: int = 0
     notified: int = 0
     mailed: int = 0
     events_done: int = 0
+    failed: int = 0
 
 
 def mail_for(user: User) -> Mail:
     """What e-mail a notification brings this person now."""
     if user.email is None or user.email_confirmed_at is None or user.email_refused_at:
         return Mail.NONE
+    if not outbox.is_address(user.email):
+        return Mail.NONE  # the rows are written in bulk, past queue_email's own check
     if user.email_frequency is EmailFrequency.IMMEDIATE:
         return Mail.QUEUED
     if user.email_frequency is EmailFrequency.DAILY:
@@ -67,11 +78,33 @@ def fan_out(*, max_batches: int = 20, mail: bool = True) -> FanOutReport:
         event = _claim_next()
         if event is None:
             break
-        _batch(event, report, mail=mail)
-        db.session.commit()
+        event_id = event.id
+        try:
+            _batch(event, report, mail=mail)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            _failed(event_id, error)
+            db.session.commit()
+            report.failed += 1
         report.batches += 1
     db.session.commit()  # ends the last, empty claim
     return report
+
+
+def _failed(event_id: int, error: Exception) -> None:
+    """A batch failed: try the event again later, and give it up after ``MAX_ATTEMPTS``."""
+    current_app.logger.exception("Fanning out event %d failed", event_id)
+    event = db.session.get(Event, event_id, with_for_update=True)
+    if event is None:
+        return
+    event.attempts += 1
+    event.last_error = " ".join(f"{type(error).__name__}: {error}".split())[:500]
+    if event.attempts >= MAX_ATTEMPTS:
+        event.fanned_out_at = utcnow()  # given up; the log and last_error say why
+        current_app.logger.error("Gave up fanning out event %d: %s", event.id, event.last_error)
+    else:
+        event.retry_at = utcnow() + RETRY_DELAY * 2 ** (event.attempts - 1)
 
 
 def fan_out_all(*, mail: bool = True) -> FanOutReport:
@@ -83,6 +116,7 @@ def fan_out_all(*, mail: bool = True) -> FanOutReport:
         total.notified += report.notified
         total.mailed += report.mailed
         total.events_done += report.events_done
+        total.failed += report.failed
         if report.batches == 0:
             return total
 
@@ -100,7 +134,10 @@ def _claim_next() -> Event | None:
         )
     statement = (
         sa.select(Event)
-        .where(Event.fanned_out_at.is_(None))
+        .where(
+            Event.fanned_out_at.is_(None),
+            sa.or_(Event.retry_at.is_(None), Event.retry_at <= utcnow()),
+        )
         .order_by(Event.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -161,17 +198,18 @@ def _queue(event: Event, item: Initiative | Question | Reply, people: list[User]
         by_language[_language(user.language)].append(user)
     rows: list[dict[str, Any]] = []
     now = utcnow()
+    link_for = unsubscribe.url_maker()
     for language, readers in sorted(by_language.items()):
         subject, text, html = _render(event, item, language)
         for user in readers:
-            link = unsubscribe.url_for_user(user)
+            link = link_for(user)
             rows.append(
                 {
-                    "recipient": user.email or "",  # mail_for said there is one
+                    "recipient": (user.email or "").strip(),  # mail_for said there is one
                     "subject": subject,
                     "body_text": text.replace(_UNSUBSCRIBE_SLOT, link),
                     "body_html": html.replace(_UNSUBSCRIBE_SLOT, link),
-                    "headers": unsubscribe.headers_for(user),
+                    "headers": unsubscribe.headers_for_link(link),
                     "language": language,
                     "created_at": now,
                     "next_attempt_at": now,

@@ -82,7 +82,25 @@ _REPLY_STEPS = {
 #: Steps a published reply letter makes on what it answers. The letter's own event tells
 #: everyone following those items, once; the steps would tell them a second time.
 _MADE_BY_A_LETTER = frozenset(
-    {Kind.INITIATIVE_ANSWERED, Kind.QUESTION_ANSWERED, Kind.QUESTION_EXTENDED}
+    {
+        Kind.INITIATIVE_ANSWERED,
+        Kind.QUESTION_ANSWERED,
+        Kind.QUESTION_EXTENDED,
+        Kind.QUESTION_FORWARDED,  # the letter's event tells the new unit too
+    }
+)
+
+#: Kinds told only while their item is public: everyone but moderators (the queue), an
+#: author (a refusal) and a letter's own unit (its review) hears only of what anyone may read.
+PRIVATE = frozenset(
+    {
+        Kind.INITIATIVE_SUBMITTED,
+        Kind.INITIATIVE_REJECTED,
+        Kind.QUESTION_SUBMITTED,
+        Kind.QUESTION_REJECTED,
+        Kind.REPLY_SUBMITTED,
+        Kind.REPLY_RETURNED,
+    }
 )
 
 

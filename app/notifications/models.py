@@ -58,6 +58,12 @@ class Event(Model):
     fanned_up_to: Mapped[int] = mapped_column(default=0)
     fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients: Mapped[int] = mapped_column(default=0)
+    #: Failed batches so far, when to try again, and the last failure in one line: an event
+    #: that cannot be told (a broken translation) waits and then is given up, and holds back
+    #: neither the other events nor the mail.
+    attempts: Mapped[int] = mapped_column(default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.kind} {self.item_type}:{self.item_id}>"

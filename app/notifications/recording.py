@@ -11,6 +11,8 @@ is recorded with ``record``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,12 +55,31 @@ def _as_event(obj: object) -> dict[str, Any] | None:
         "data": {},
         "fanned_up_to": 0,
         "recipients": 0,
+        "attempts": 0,
     }
+
+
+_QUIET = "glas_notifications_quiet"
+
+
+@contextmanager
+def quietly() -> Iterator[None]:
+    """Record the steps made in the block as events already told: the log stays complete,
+    nobody is notified. For the import of archived letters, whose questions of 2016 are not
+    news to anyone following their councillor or session."""
+    db.session.info[_QUIET] = db.session.info.get(_QUIET, 0) + 1
+    try:
+        yield
+    finally:
+        db.session.info[_QUIET] -= 1
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _events_of_new_steps(session: Session, _context: UOWTransaction) -> None:
     rows = [row for obj in session.new if (row := _as_event(obj)) is not None]
+    if rows and session.info.get(_QUIET):
+        for row in rows:
+            row["fanned_out_at"] = row["created_at"]
     if rows:
         # Core, on the flush's own connection: the rows join the transaction without a
         # second flush, and no page's cache hears of them (they are on no page).
@@ -92,6 +113,7 @@ def record(
         created_at=utcnow(),
         fanned_up_to=0,
         recipients=0,
+        attempts=0,
     )
     if once_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["once_key"])

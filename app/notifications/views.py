@@ -98,7 +98,9 @@ def settings() -> ResponseReturnValue:
 
 @bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
 @csrf.exempt
-@limiter.limit("30 per minute")
+# Per link, not per address: a large mail provider posts everyone's one-click unsubscribes
+# from a few shared servers, and none of them may be refused.
+@limiter.limit("10 per minute", key_func=lambda: f"unsubscribe:{request.path}")
 def unsubscribe_view(token: str) -> ResponseReturnValue:
     """RFC 8058: a POST turns notification e-mail off, signed in or not; a GET asks first
     (link checkers and previews open links, and must not unsubscribe anyone)."""

@@ -345,7 +345,13 @@ def publish(actor: User, question: Question, *, seen: str, unit_id: int | None =
     _apply_deadline(question)
     _event(question, _E.PUBLISHED, actor, due=_iso(question.due_on))
     if question.responsible_unit is not None:
-        _event(question, _E.ASSIGNED, actor, unit=question.responsible_unit.code)
+        _event(
+            question,
+            _E.ASSIGNED,
+            actor,
+            unit=question.responsible_unit.code,
+            at_publication=True,
+        )
     _audit(actor, "question.publish", question, due=_iso(question.due_on))
     db.session.flush()
 
@@ -566,23 +572,15 @@ def _follow_recorded(
     actor: User | None, question: Question, adopts: Question | Initiative | None
 ) -> None:
     """The automatic follows of a councillor's question: its councillors' accounts follow it
-    (their own item) and what it adopts; the adopted item's supporters follow it."""
-    owners = list(
-        db.session.scalars(
-            sa.select(User)
-            .join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(
-                RoleGrant.role == Role.COUNCILLOR,
-                RoleGrant.person_id.in_([author.person_id for author in question.authors]),
-            )
-        )
-    )
+    (their own item) and what it adopts; whoever followed or supported the adopted item
+    (its author among them) follows the councillor's question from now on."""
+    owners = _owners_follow(question, [author.person_id for author in question.authors])
+    if adopts is None:
+        return
+    adopted = Target.QUESTION if isinstance(adopts, Question) else Target.INITIATIVE
     for owner in owners:
-        follows.follow_automatically(owner, Target.QUESTION, question.id, Reason.OWN)
-        if isinstance(adopts, Question):
-            follows.follow_automatically(owner, Target.QUESTION, adopts.id, Reason.ADOPTED)
-        elif isinstance(adopts, Initiative):
-            follows.follow_automatically(owner, Target.INITIATIVE, adopts.id, Reason.ADOPTED)
+        follows.follow_automatically(owner, adopted, adopts.id, Reason.ADOPTED)
+    follows.follow_followers(adopted, adopts.id, Target.QUESTION, question.id)
     if isinstance(adopts, Question):
         follows.follow_supporters(
             QuestionSupport.user_id,
@@ -591,10 +589,26 @@ def _follow_recorded(
             Target.QUESTION,
             question.id,
         )
-    elif isinstance(adopts, Initiative):
+    else:
         follows.follow_supporters(
             Support.user_id, Support.initiative_id, adopts.id, Target.QUESTION, question.id
         )
+
+
+def _owners_follow(question: Question, person_ids: list[int]) -> list[User]:
+    """The accounts of these councillors follow the question, as their own; those accounts."""
+    if not person_ids:
+        return []
+    owners = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.COUNCILLOR, RoleGrant.person_id.in_(person_ids))
+        )
+    )
+    for owner in owners:
+        follows.follow_automatically(owner, Target.QUESTION, question.id, Reason.OWN)
+    return owners
 
 
 _COUNCIL_TRACKED = (
@@ -616,6 +630,8 @@ def update_council(actor: User, question: Question, content: CouncilContent) -> 
     changed = _changed_fields(question, before)
     if [author.person_id for author in question.authors] != authors_before:
         changed.append("authors")
+        added = [a.person_id for a in question.authors if a.person_id not in authors_before]
+        _owners_follow(question, added)  # a councillor added to the record: their own now
     if [addressee.unit_id for addressee in question.addressees] != units_before:
         changed.append("units")
     if not changed:
@@ -718,6 +734,7 @@ def withdraw_support(actor: User, question: Question) -> None:
     ):
         raise NotSupported
     _move_count(question, -1)
+    follows.drop_automatic(actor, Target.QUESTION, question.id, Reason.SUPPORTED)
 
 
 def _move_count(question: Question, step: int) -> None:

@@ -30,6 +30,7 @@ from app.council.models import CouncilBody, CouncillorGroup, CouncilMandate, Per
 from app.council.services import the_council
 from app.extensions import db
 from app.initiatives import lemmas
+from app.notifications import recording
 from app.org.models import OrgUnit
 from app.questions import services as question_services
 from app.questions.models import Form, Kind, Origin, Question
@@ -469,7 +470,8 @@ def apply(actor: User | None, plan: Plan) -> Reply:
         raise Unreadable(plan.problems)
     if actor is not None and not permissions.can_draft(actor, plan.issuer.id):
         raise services.NotAllowed  # before anything is written: nothing to undo
-    question = _question(plan)
+    with recording.quietly():  # an archived question is not news to its followers
+        question = _question(plan)
     content = services.Content(
         reference_number=letter.reference_number,
         letter_date=letter.letter_date,

@@ -10,6 +10,8 @@
 - ``users``: ``email_frequency``, ``email_refused_at``/``_reason``, ``follow_automatically``,
   added with plain ``ADD COLUMN`` (a batch rebuild of a table others reference would be
   wrong on SQLite).
+- Data: everyone follows what they already proposed, asked or support (as they would have
+  automatically), so the answers after the upgrade reach them.
 
 Revision ID: m9notify0001
 Revises: l8rsearch0001
@@ -70,6 +72,9 @@ def upgrade():
         sa.Column("fanned_up_to", sa.Integer(), nullable=False),
         sa.Column("fanned_out_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(
             ["actor_id"], ["users.id"], name=op.f("fk_events_actor_id_users"), ondelete="SET NULL"
         ),
@@ -140,6 +145,48 @@ def upgrade():
         "users",
         sa.Column("follow_automatically", sa.Boolean(), nullable=False, server_default=sa.true()),
     )
+    _follow_what_people_already_have()
+
+
+#: What Glas held before it could follow: each person then follows what they proposed, asked
+#: or support, as they would have automatically, so an answer to an initiative supported last
+#: month reaches its supporters. (target, reason, a SELECT of user id and target id.)
+_EXISTING = (
+    ("initiative", "own", "SELECT author_id AS user_id, id AS target_id FROM initiatives"),
+    (
+        "initiative",
+        "supported",
+        "SELECT user_id, initiative_id AS target_id FROM initiative_supports",
+    ),
+    (
+        "question",
+        "own",
+        "SELECT author_id AS user_id, id AS target_id FROM questions WHERE author_id IS NOT NULL",
+    ),
+    ("question", "supported", "SELECT user_id, question_id AS target_id FROM question_supports"),
+    (
+        "question",
+        "own",
+        "SELECT g.user_id AS user_id, a.question_id AS target_id FROM question_authors a"
+        " JOIN role_grants g ON g.person_id = a.person_id AND g.role = 'councillor'",
+    ),
+)
+
+
+def _follow_what_people_already_have():
+    for target, reason, source in _EXISTING:
+        # ON CONFLICT: one follow however many ways a person came to it (the WHERE lets
+        # SQLite tell the upsert clause from a join's ON).
+        # The SELECTs are this module's constants; the values are bound.
+        sql = (
+            "INSERT INTO follows (user_id, target, target_id, reason, created_at) "  # noqa: S608
+            "SELECT s.user_id, :target, s.target_id, :reason, CURRENT_TIMESTAMP "
+            f"FROM ({source}) AS s JOIN users u ON u.id = s.user_id "
+            "WHERE u.deleted_at IS NULL "
+            "ON CONFLICT (user_id, target, target_id) DO NOTHING"
+        )
+        statement = sa.text(sql)
+        op.get_bind().execute(statement, {"target": target, "reason": reason})
 
 
 def downgrade():

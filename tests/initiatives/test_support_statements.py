@@ -64,10 +64,8 @@ def _kinds(sent: list[str]) -> list[str]:
         if verb in ("SAVEPOINT", "RELEASE"):
             kinds.append(verb)
             continue
-        if verb == "SELECT":
-            table = _main_from(statement)
-        else:  # INSERT INTO t, DELETE FROM t, UPDATE t
-            table = words[1 if verb == "UPDATE" else 2]
+        # INSERT INTO t, DELETE FROM t, UPDATE t; a SELECT by its own FROM.
+        table = _main_from(statement) if verb == "SELECT" else words[1 if verb == "UPDATE" else 2]
         kinds.append(f"{verb} {table}")
     return kinds
 
@@ -207,7 +205,7 @@ def test_the_support_that_reaches_the_threshold_adds_the_step_and_the_audit_entr
     assert (len(steps), len(audited)) == (1, 1)
 
 
-def test_a_withdrawal_is_one_delete_and_one_update_returning(
+def test_a_withdrawal_is_one_delete_one_update_returning_and_the_follow_it_made(
     app: Flask, client: FlaskClient, make_initiative: Callable[..., int], signed_in
 ) -> None:
     item = make_initiative(supporters=2)
@@ -218,9 +216,10 @@ def test_a_withdrawal_is_one_delete_and_one_update_returning(
     assert response.status_code == 302
     assert response.headers["Location"].endswith("#support")
     assert _kinds(sent) == [
-        "SAVEPOINT", *_REQUEST, "DELETE initiative_supports", "UPDATE initiatives", "RELEASE"
+        "SAVEPOINT", *_REQUEST, "DELETE initiative_supports", "UPDATE initiatives",
+        "DELETE follows", "RELEASE",
     ]  # fmt: skip
-    assert _returning(sent[-2]) == ["support_count"]
+    assert _returning(sent[-3]) == ["support_count"]
     assert _count_and_state(app, item) == (2, 2, _S.PUBLISHED)
 
 
@@ -267,7 +266,12 @@ class TestTheLoadedInitiative:
         services.support(resident, item)
         with statements(app) as sent:
             services.withdraw_support(resident, item)
-        assert _kinds(sent) == ["DELETE initiative_supports", "UPDATE initiatives"]
+        # And the follow the support made (app.follows), if the person kept it.
+        assert _kinds(sent) == [
+            "DELETE initiative_supports",
+            "UPDATE initiatives",
+            "DELETE follows",
+        ]
         with statements(app) as reads:
             assert item.support_count == 1
         assert reads == []

@@ -1,7 +1,7 @@
 """A worker killed between two batches of a fan-out sends nothing twice when restarted.
 
 Real processes: ``flask worker`` is started on a database of its own, fans out an event to
-300 followers one person per transaction, and is killed with SIGKILL half-way. A second
+120 followers two people per transaction, and is killed with SIGKILL inside a batch. A second
 worker finishes the job. The relay is down for the first one, so that what it queued waits in
 the outbox (SMTP delivery is at least once by design, ``app/core/outbox.py``; this is about
 the fan-out): every follower then gets exactly one message from the second.
@@ -38,7 +38,7 @@ from app.reference.seed import seed_reference_data
 from tests.conftest import ROOT, Databases, base_config
 from tests.smtp import SMTPServer, unused_port
 
-FOLLOWERS = 300
+FOLLOWERS = 120
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def own_database(databases: Databases) -> Iterator[tuple[Flask, str]]:
 
 
 def _seed(app: Flask) -> int:
-    """300 residents with confirmed addresses following one initiative, and its event."""
+    """Residents with confirmed addresses following one initiative, and its event."""
     with app.app_context():
         now = utcnow()
         db.session.execute(
@@ -122,8 +122,8 @@ def _worker(url: str, smtp_port: int, *extra: str) -> subprocess.Popen[bytes]:
         "FLASK_MAIL_TIMEOUT": "5",
         "FLASK_PUBLIC_URL": "http://localhost",
         "FLASK_SECRET_KEY": "worker-test-" + "x" * 32,
-        # One person per transaction: many commits, so that the kill lands between two.
-        "FLASK_NOTIFICATIONS_BATCH_SIZE": "1",
+        # Two people per transaction: sixty commits, so that the kill lands among them.
+        "FLASK_NOTIFICATIONS_BATCH_SIZE": "2",
     }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "--debug", "worker", *extra]
     return subprocess.Popen(
@@ -156,13 +156,17 @@ def test_a_worker_killed_between_batches_sends_nothing_twice(
     first = _worker(url, unused_port(), "--interval", "0.2")  # the relay is down for it
     try:
         _wait_for(lambda: _told(app) >= 20)
-        first.send_signal(signal.SIGKILL)  # no clean stop: killed in the middle of its work
+        # Frozen at once wherever it is (between two batches or inside one, maybe holding a
+        # lock), then killed there: no clean stop, in the middle of its work.
+        first.send_signal(signal.SIGSTOP)
+        halfway = _told(app)
+        first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
             first.wait()
-    halfway = _told(app)
+    assert _told(app) == halfway  # the batch it was in left nothing
     assert 20 <= halfway < FOLLOWERS, "the kill should land in the middle of the fan-out"
 
     with app.app_context():
