@@ -59,13 +59,16 @@ format: $(VENV)/.test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Each suite on every core (pytest-xdist): each worker has its own database (cluster), servers
+# and Chromium. At most 4 workers (PYTEST_XDIST_AUTO_NUM_WORKERS=n sets the number).
+test: XDIST := -n auto --maxprocesses 4
 test: $(VENV)/.app $(VENV)/.test node_modules/.installed translations lint
 	@echo
 	@echo "=== Test suite on PostgreSQL (throwaway cluster), with the browser tests ==="
-	$(BIN)/pytest --db postgresql
+	$(BIN)/pytest --db postgresql $(XDIST)
 	@echo
 	@echo "=== Test suite on SQLite (the embedded default) ==="
-	$(BIN)/pytest --db sqlite -m "not browser"
+	$(BIN)/pytest --db sqlite -m "not browser" $(XDIST)
 
 screenshots: $(VENV)/.app $(VENV)/.test node_modules/.installed translations
 	rm -rf $(VENV)/screenshots

@@ -8,6 +8,7 @@ the embedded default that ``make demo`` uses. Both run the real Alembic migratio
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import tempfile
@@ -30,7 +31,8 @@ from app import create_app
 from app.extensions import db, limiter
 from tests._postgres import ThrowawayPostgres
 
-pytest_plugins = ["tests.smtp", "tests.eid", "tests.live"]
+# In this order: each imports the ones before it (pytest rewrites only what it has not imported).
+pytest_plugins = ["tests.eid", "tests.smtp", "tests.live"]
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -51,6 +53,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist: every worker must collect the same tests under the same ids, and an id made
+    # from a set (a frozenset's repr follows the strings' hashes) differs between processes
+    # unless they share one hash seed. The workers, started after this, inherit one drawn
+    # afresh each run (so no test comes to count on one order), unless PYTHONHASHSEED is set.
+    if (
+        config.getoption("numprocesses", None)
+        and not hasattr(config, "workerinput")
+        and not os.environ.get("PYTHONHASHSEED")
+    ):
+        os.environ["PYTHONHASHSEED"] = str(random.SystemRandom().randrange(1, 2**32))
     # Every app the tests build, and every `flask` they start, gets an empty instance folder
     # of its own: never the checkout's instance/, where `make demo` writes its secrets.
     instance = tempfile.mkdtemp(prefix="glas-instance-")
@@ -59,7 +71,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"glas database: {config.getoption('--db')}"
+    header = f"glas database: {config.getoption('--db')}"
+    if config.getoption("numprocesses", None):
+        header += f", the workers' PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED')}"
+    return header
 
 
 class Databases:

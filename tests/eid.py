@@ -35,9 +35,23 @@ LEVELS = {level: f"http://eidas.europa.eu/LoA/{level}" for level in ("low", "sub
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free loopback port, kept from everyone else for a minute, for a server about to start.
+
+    A port only probed and let go could be handed out again at once: to another xdist
+    worker's probe, or as the local end of a connection. So the port is kept as the kernel
+    keeps a connection just closed (TIME_WAIT, a minute): ``bind(0)`` and ``connect()`` pass it
+    over, connecting to it is refused, and only a server that sets ``SO_REUSEADDR`` (Werkzeug,
+    asyncio, Node and Jetty all do) may listen on it.
+    """
+    with socket.socket() as listening:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(1)
+        address = listening.getsockname()
+        with socket.create_connection(address, timeout=5):
+            accepted, _ = listening.accept()
+            accepted.close()  # this end closes first: the port's side waits in TIME_WAIT
+        return int(address[1])
 
 
 def client_registration(client_id: str, secret: str, public_url: str) -> dict[str, Any]:
@@ -104,21 +118,36 @@ def start_provider(
         command += ["--tamper", tamper]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1).raise_for_status()
-            return Provider(issuer, process)
-        except requests.RequestException:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the development eID provider did not start")
-            time.sleep(0.1)
+    try:
+        while True:
+            try:
+                discovery = f"{issuer}/.well-known/openid-configuration"
+                requests.get(discovery, timeout=1).raise_for_status()
+                return Provider(issuer, process)
+            except requests.RequestException:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail("the development eID provider did not start")
+                time.sleep(0.1)
+    finally:
+        Path(handle.name).unlink()  # read once, at the start: none is left in the temp folder
 
 
 @pytest.fixture(scope="session")
-def live_port() -> int:
+def live_socket() -> Iterator[socket.socket]:
+    """The browser tests' live server's listening socket, bound at once and held all session.
+
+    The provider registers the live server's address at the start of the session; the live
+    server may start minutes later (or never, on SQLite), so the port is kept bound until then.
+    """
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        yield listening
+
+
+@pytest.fixture(scope="session")
+def live_port(live_socket: socket.socket) -> int:
     """The port the browser tests' live server will use (the provider registers it)."""
-    return free_port()
+    return int(live_socket.getsockname()[1])
 
 
 def _clients(live_port: int) -> list[dict[str, Any]]:

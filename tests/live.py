@@ -7,6 +7,7 @@ the registered client ``glas-live``.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(
-    databases: Databases, eid_provider: Provider, live_port: int
+    databases: Databases, eid_provider: Provider, live_socket: socket.socket, live_port: int
 ) -> Iterator[LiveServer]:
     url = f"http://127.0.0.1:{live_port}"
     app = create_app(
@@ -52,7 +53,8 @@ def live_server(
         upgrade()
         seed_demo()
         db.session.commit()
-    server = make_server("127.0.0.1", live_port, app, threaded=True)
+    # On the socket held since the provider registered its address (tests/eid.py).
+    server = make_server("127.0.0.1", live_port, app, threaded=True, fd=live_socket.fileno())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(app, url, server, thread)

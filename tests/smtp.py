@@ -7,7 +7,6 @@ server over TCP, as it does to the municipality's relay.
 
 from __future__ import annotations
 
-import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -29,6 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask
 
+from tests.eid import free_port
+
 HOST = "127.0.0.1"
 #: The one account the server accepts (it offers AUTH only after STARTTLS, as relays do).
 USERNAME = "glas-relay"
@@ -45,10 +46,12 @@ MAIL_SETTINGS = (
 
 
 def unused_port() -> int:
-    """A loopback port nothing listens on (connecting to it is refused at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+    """A loopback port nothing listens on (connecting to it is refused at once).
+
+    Kept from other servers and connections for a minute (``tests.eid.free_port``): another
+    xdist worker's server cannot take it while a test counts on it being closed.
+    """
+    return free_port()
 
 
 @dataclass
@@ -175,7 +178,7 @@ def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SMTPServer
     controller = Controller(
         inbox,
         hostname=HOST,
-        port=unused_port(),
+        port=free_port(),  # asyncio's server binds it with SO_REUSEADDR
         tls_context=tls,
         authenticator=_authenticate,
     )
