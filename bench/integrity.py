@@ -4,11 +4,13 @@ Over HTTP against the benchmark's gunicorn, with real sessions and CSRF tokens; 
 must get the success redirect, and afterwards the counter must equal the rows and the rows
 must be exactly the residents who support (none lost, none counted twice). The same check of
 counter against rows then runs over every initiative and every question, after all the
-benchmark's POSTs.
+benchmark's POSTs. ``unread_badges`` checks the header's number of unread notifications (the
+count that comes with every signed-in request) against each person's rows.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -119,4 +121,61 @@ def run(
         "before": {"counter": count_before, "rows": len(rows_before)},
         "after_supports": {"counter": count_mid, "rows": len(rows_mid)},
         "after_withdrawals": {"counter": count_after, "rows": len(rows_after)},
+    }
+
+
+_BADGE = re.compile(r'class="count-badge"[^>]*>([^<]+)<')
+
+
+def unread_badges(
+    base_url: str,
+    cookie_name: str,
+    connection: psycopg.Connection[Any],
+    residents: list[Resident],
+    path: str = "/",
+) -> dict[str, Any]:
+    """The header's number of unread notifications against each person's unread rows.
+
+    Over HTTP with each resident's session; the header shows the count up to 99, then
+    "99+", and nothing at none. Returns the residents checked and those whose header is wrong
+    (with what it said and what their rows say).
+    """
+    ids = [r.user_id for r in residents]
+    unread = dict.fromkeys(ids, 0)
+    unread.update(
+        {
+            int(user_id): int(n)
+            for user_id, n in connection.execute(
+                "SELECT user_id, count(*) FROM notifications WHERE read_at IS NULL"
+                " AND user_id = ANY(%s) GROUP BY user_id",
+                (ids,),
+            )
+        }
+    )
+    connection.rollback()
+    wrong = []
+    with requests.Session() as http:
+        for resident in residents:
+            response = http.get(
+                base_url + path,
+                headers={
+                    "Cookie": f"{cookie_name}={resident.cookie}",
+                    "X-Forwarded-For": resident.address,
+                },
+                timeout=60,
+            )
+            found = _BADGE.search(response.text)
+            shown = found.group(1).strip() if found else ""
+            actual = unread[resident.user_id]
+            expected = "" if actual == 0 else "99+" if actual > 99 else str(actual)
+            if response.status_code != 200 or shown != expected:
+                wrong.append(
+                    {"user": resident.user_id, "header": shown or "(none)", "unread_rows": actual}
+                )
+    return {
+        "ok": not wrong,
+        "checked": len(residents),
+        "with_unread": sum(1 for r in residents if unread[r.user_id]),
+        "wrong": len(wrong),
+        "examples": wrong[:10],
     }

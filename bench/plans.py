@@ -28,12 +28,16 @@ BIG_TABLES = (
     "question_addressees", "question_search_documents", "initiative_search_documents",
     "replies", "reply_units", "reply_participants", "reply_recipients", "reply_coverage",
     "reply_attachments", "reply_events", "answer_verdicts", "reply_search_documents",
+    "follows", "events", "notifications", "outbox_messages",
 )  # fmt: skip
 #: A statement slower than this (inside PostgreSQL) is a finding of its own.
 SLOW_MS = 20.0
 _SEQ_SCAN = re.compile(r"Seq Scan on (\w+).*?rows=(\d+) loops=(\d+)")
 _SORT = re.compile(r"Sort Method: ([\w-]+(?: [\w-]+)?)\s+(?:Memory|Disk): (\d+)kB")
 _EXECUTION = re.compile(r"Execution Time: ([\d.]+) ms")
+_INDEX = re.compile(r"(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\w+)")
+#: The tables of following and notifications (issue 11): their statements are summarised.
+NOTIFICATION_TABLES = ("follows", "notifications", "events")
 
 
 @dataclass
@@ -157,6 +161,65 @@ def post_plans(
     return PagePlans(name, path, status, statements, "POST")
 
 
+def signed_in_plans(app: Flask, name: str, path: str, cookie: tuple[str, str]) -> PagePlans:
+    """A signed-in GET (never cached): its statements, the SELECTs among them explained."""
+    status, statements = capture(app, path, cookie=cookie)
+    explain(app, statements)
+    return PagePlans(name, path, status, statements)
+
+
+def call_plans(app: Flask, name: str, call: Any) -> PagePlans:
+    """The statements of a call in an app context (the fan-out's), the SELECTs explained."""
+    from app.extensions import db
+
+    seen: list[Statement] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append(Statement(statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            call()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+            db.session.rollback()
+    explain(app, seen)
+    return PagePlans(name, "(in-process call)", 200, seen, "CALL")
+
+
+def indexes(plan: str) -> list[str]:
+    """The indexes a plan reads, in order, once each."""
+    return list(dict.fromkeys(_INDEX.findall(plan)))
+
+
+def index_summary(pages: list[PagePlans]) -> list[dict[str, Any]]:
+    """Each explained statement on the tables of following and notifications: its time, the
+    indexes it reads and the big tables it reads whole (for the JSON and the docs)."""
+    found = []
+    for page in pages:
+        for statement in page.statements:
+            if not statement.plan:
+                continue
+            text = " ".join(statement.sql.split()).lower()
+            tables = [t for t in NOTIFICATION_TABLES if re.search(rf"\b(from|join) {t}\b", text)]
+            if not tables:
+                continue
+            found.append(
+                {
+                    "page": page.name,
+                    "statement": statement.short,
+                    "tables": tables,
+                    "execution_ms": statement.execution_ms,
+                    "indexes": indexes(statement.plan),
+                    "seq_scans": [f for f in statement.findings if f.startswith("Seq Scan")],
+                    "findings": statement.findings,
+                }
+            )
+    return found
+
+
 def anonymous_token(app: Flask, path: str) -> str:
     """The CSRF token of the form at ``path`` as an anonymous visitor's browser reads it."""
     from bench.residents import _TOKEN
@@ -252,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir()
         url = cluster.create_database("glas_bench")
         started = time.perf_counter()
-        seeding = seed(app_environment(url, cluster.root / "instance"), scale)
+        environment = app_environment(url, cluster.root / "instance")
+        seeding = seed(environment, scale)
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
         app = seeding.app
         cookie_name = app.config["SESSION_COOKIE_NAME"]
@@ -284,6 +348,23 @@ def main(argv: list[str] | None = None) -> int:
                 )
         for name, data in run.verify_posts(facts):
             explained.append(form_post_plans(app, name, "/replies/verify", data))
+        if seeding.follows is not None:
+            # Following and notifications: the fan-out of the letter, then the heaviest user's
+            # pages signed in, and the fan-out's recipients statement.
+            from bench import fanout
+
+            fanout.measure(seeding, environment, connection)
+            follows = seeding.follows
+            heaviest = residents.sign_in_accounts(app, follows.heavy_users[:1], first_address=9000)
+            pages = {
+                "question": f"/questions/{follows.question_id}",
+                "control": f"/questions/{follows.control_question_id}",
+            }
+            for name, path in run.signed_in_pages({"follow_pages": pages}):
+                explained.append(
+                    signed_in_plans(app, name, path, (cookie_name, heaviest[0].cookie))
+                )
+            explained += fanout.plans(app, follows)
         title = (
             f"Query plans of Glas at {scale.factor}x ({scale.accounts:,} accounts, "
             f"{scale.initiatives:,} initiatives, {scale.supports:,} supports, "

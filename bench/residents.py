@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 import sqlalchemy as sa
@@ -49,15 +50,10 @@ def sign_in(
 ) -> list[Resident]:
     """Open sessions for ``count`` residents who may support, after skipping ``skip`` of
     them and leaving out the accounts in ``exclude``."""
-    import flask
-
-    from app.auth import SESSION_TOKEN_KEY, sessions
     from app.auth import permissions as auth_permissions
     from app.auth.models import User
-    from app.core import csrf
     from app.extensions import db
 
-    residents = []
     with app.app_context():
         candidates = db.session.scalars(
             sa.select(User)
@@ -72,20 +68,51 @@ def sign_in(
         chosen = users[skip : skip + count]
         if len(chosen) < count:
             raise SystemExit(f"only {len(chosen)} residents may support; {count} wanted")
-        tokens = [
-            sessions.start_session(user, acr=user.last_acr or "", provider_sid=None)
-            for user in chosen
-        ]
-        db.session.commit()
-        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-        for n, (user, token) in enumerate(zip(chosen, tokens, strict=True)):
-            with app.test_request_context("/"):
-                flask.session.clear()
-                flask.session[SESSION_TOKEN_KEY] = token
-                csrf.new_session_binding()
-                cookie = serializer.dumps(dict(flask.session))
-            residents.append(Resident(user.id, cookie, address(skip + n)))
+        return _sessions(app, chosen, skip)
+
+
+def _sessions(app: Flask, users: list[Any], first_address: int) -> list[Resident]:
+    """A session and its signed cookie for each account (in an app context)."""
+    import flask
+
+    from app.auth import SESSION_TOKEN_KEY, sessions
+    from app.core import csrf
+    from app.extensions import db
+
+    tokens = [
+        sessions.start_session(user, acr=user.last_acr or "", provider_sid=None) for user in users
+    ]
+    db.session.commit()
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    residents = []
+    for n, (user, token) in enumerate(zip(users, tokens, strict=True)):
+        with app.test_request_context("/"):
+            flask.session.clear()
+            flask.session[SESSION_TOKEN_KEY] = token
+            csrf.new_session_binding()
+            cookie = serializer.dumps(dict(flask.session))
+        residents.append(Resident(user.id, cookie, address(first_address + n)))
     return residents
+
+
+def sign_in_accounts(app: Flask, ids: list[int], *, first_address: int) -> list[Resident]:
+    """Open sessions for these accounts, in this order (the heavy users of the follows)."""
+    from app.auth.models import User
+    from app.extensions import db
+
+    with app.app_context():
+        found = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise SystemExit(f"accounts {missing} to sign in do not exist")
+        return _sessions(app, [found[i] for i in ids], first_address)
+
+
+def write_signed_in(path: Path, lines: Iterable[tuple[str, Resident]]) -> int:
+    """The file of ``signed_in.lua``: one GET a line (path, cookie, the resident's address)."""
+    rows = [f"{target}\t{r.cookie}\t{r.address}\n" for target, r in lines]
+    path.write_text("".join(rows), encoding="ascii")
+    return len(rows)
 
 
 def fetch_tokens(

@@ -5,11 +5,14 @@ For each scale it starts a throwaway PostgreSQL cluster (durability on), seeds i
 opens real sessions for many residents, and measures every page with ``wrk`` on loopback,
 alternating with the hello app so that drift (other work on the machine, CPU frequency)
 cancels out. Then: search latency over ~200 varied queries, the query plans of every
-measured page, and the integrity run. It prints one table and writes
+measured page, and the integrity run. Before the load, the fan-out of a reply letter to the
+10,000 followers of its question (``bench/fanout.py``: timed, then checked); among the pages,
+the signed-in ones of following and notifications. It prints one table and writes
 ``bench/results/<date>-<scale>x.json`` and ``…-plans.txt``. Everything it started is
 stopped on the way out, also on failure, Ctrl-C or SIGTERM.
 
     python -m bench.run [--scale 1] [--scale 10] [--duration 8] [--rounds 2]
+                        [--only WORDS …] [--name SUFFIX]
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 import psycopg
 import requests
 
-from bench import integrity, plans, residents, searches
+from bench import fanout, integrity, plans, residents, searches
 from bench.cluster import BenchPostgres
 from bench.seed import SCALES, Scale, Seeding, seed
 from bench.servers import (
@@ -80,8 +83,9 @@ class Endpoint:
     name: str
     #: The path shown (for a rotation: its first path, or a description).
     path: str
-    #: page, search, post, export, data (made on every request, informational) or info;
-    #: decides the target it is held to.
+    #: page, signed (a page signed in: never cached, held to the pages' target), search,
+    #: post, export, data (made on every request, informational) or info; decides the target
+    #: it is held to.
     group: str
     #: Arguments after ``--`` for the wrk script.
     script: str = "get.lua"
@@ -123,6 +127,8 @@ class Measurement:
     errors: dict[str, int]
     unexpected: int
     reused: int = 0
+    #: Responses a signed-in script found not signed in (``signed_in.lua``).
+    anonymous: int = 0
 
 
 def run_wrk(
@@ -145,6 +151,7 @@ def run_wrk(
     statuses = {str(k): int(v) for k, v in data["statuses"].items()}
     expected = {str(code) for code in endpoint.expected}
     latency = data["latency_us"]
+    anonymous = int(data["extra"].get("anonymous", 0))
     return Measurement(
         rps=data["requests"] / (data["duration_us"] / 1e6),
         p50_ms=latency["p50"] / 1000,
@@ -154,8 +161,10 @@ def run_wrk(
         statuses=statuses,
         errors={k: int(v) for k, v in data["errors"].items() if v},
         unexpected=sum(n for code, n in statuses.items() if code not in expected)
-        + sum(int(v) for k, v in data["errors"].items() if k != "status"),
+        + sum(int(v) for k, v in data["errors"].items() if k != "status")
+        + anonymous,
         reused=int(data["extra"].get("reused", 0)),
+        anonymous=anonymous,
     )
 
 
@@ -197,6 +206,17 @@ class Result:
             # A run in which no response came back measured nothing: a failure.
             "empty_runs": sum(1 for m in self.rounds if m.requests == 0),
             "rounds": [round(m.rps, 1) for m in self.rounds],
+            # Each round apart (its ratio to the hello runs beside it): a round during which
+            # the machine was busy with other work shows here, not only in the worst p99.
+            "round_details": [
+                {
+                    "rps": round(m.rps, 1),
+                    "ratio": round(self.ratios[n], 4) if n < len(self.ratios) else None,
+                    "p50_ms": round(m.p50_ms, 2),
+                    "p99_ms": round(m.p99_ms, 2),
+                }
+                for n, m in enumerate(self.rounds)
+            ],
         }
 
 
@@ -230,6 +250,9 @@ class Options:
     output: Path
     #: Request every page of each rotation once before measuring (``_prime``).
     prime: bool = True
+    #: Measure only the endpoints whose name contains one of these (and the POSTs, whose
+    #: checks the report needs); empty: all of them.
+    only: tuple[str, ...] = ()
 
 
 def _paths_file(folder: Path, name: str, paths: list[str]) -> Path:
@@ -641,6 +664,63 @@ def _reply_endpoints(
     return measured, data, facts
 
 
+def _follow_endpoints(
+    seeding: Seeding, folder: Path, heavy: list[residents.Resident], cookie_name: str
+) -> tuple[list[Endpoint], dict[str, Any]]:
+    """Following and notifications (issue 11): the question followed by many, anonymous
+    (from the cache) and signed in, a question with few followers signed in (the control:
+    what being signed in costs without the count), and the heavy users' own pages."""
+    facts = seeding.follows
+    if facts is None or not heavy:
+        return [], {}
+    hot, control = f"/questions/{facts.question_id}", f"/questions/{facts.control_question_id}"
+    many = f"{facts.question_followers:,} followers"
+
+    def signed(name: str, path: str, slug: str) -> Endpoint:
+        file = folder / f"{slug}.signed"
+        residents.write_signed_in(file, [(path, resident) for resident in heavy])
+        return Endpoint(
+            name, f"{path} (signed in)", "signed", "signed_in.lua",
+            arguments=[str(file), cookie_name],
+        )  # fmt: skip
+
+    notified = [n for n, _, _ in facts.heavy.values()]
+    followed = [f for _, _, f in facts.heavy.values()]
+    hot_file = _paths_file(folder, "question-followed-by-many", [hot])
+    measured = [
+        Endpoint(f"question page, followed by many ({many})", hot, "page",
+                 arguments=[str(hot_file)]),
+        signed(f"question page, followed by many, signed in ({many})", hot, "hot-signed"),
+        signed(
+            f"question page, few followers, signed in ({facts.control_followers} followers)",
+            control, "control-signed",
+        ),
+        signed(
+            f"my notifications, signed in ({len(heavy)} residents, "
+            f"{min(notified):,}–{max(notified):,} each)",
+            "/me/notifications", "notifications-signed",
+        ),
+        signed(
+            f"my follows, signed in ({len(heavy)} residents, {min(followed)}–{max(followed)} each)",
+            "/me/follows", "follows-signed",
+        ),
+    ]  # fmt: skip
+    return measured, {"follow_pages": {"question": hot, "control": control}}
+
+
+def signed_in_pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """The signed-in pages whose statements are explained (for the heaviest user)."""
+    pages = facts.get("follow_pages")
+    if not pages:
+        return []
+    return [
+        ("question page, followed by many, signed in", pages["question"]),
+        ("question page, few followers, signed in", pages["control"]),
+        ("my notifications, signed in (the heaviest user)", "/me/notifications"),
+        ("my follows, signed in (the heaviest user)", "/me/follows"),
+    ]
+
+
 def _local_year(seeding: Seeding) -> int:
     from app.core.time import to_local
 
@@ -669,7 +749,11 @@ def plan_pages(
     measured: list[Endpoint], facts: dict[str, Any], initiative_id: int
 ) -> list[tuple[str, str]]:
     """The pages whose statements are explained: every measured GET, one of each rotation."""
-    pages = [(e.name, e.path) for e in measured if "<" not in e.path and e.group != "post"]
+    pages = [
+        (e.name, e.path)
+        for e in measured
+        if "<" not in e.path and e.group not in ("post", "signed")
+    ]
     pages.append(("initiative page", f"/initiatives/{initiative_id}"))
     pages.append(("search, varied (first)", searches.Query(**facts["varied_queries"][0]).path))
     pages += [tuple(page) for page in facts["rotation_pages"]]
@@ -716,6 +800,32 @@ def _rows(connection: psycopg.Connection[Any], table: str) -> int:
     row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
     connection.rollback()
     return int(row[0]) if row else 0
+
+
+def _support_follows(
+    connection: psycopg.Connection[Any], last_support: int, last_follow: int, has_follows: bool
+) -> dict[str, Any]:
+    """What the support POSTs did to the follows: each new support of a person who follows
+    automatically must have its follow (``follow_automatically`` in the same transaction)."""
+    if not has_follows:
+        return {}
+    row = connection.execute(
+        "SELECT count(*), count(*) FILTER (WHERE u.follow_automatically AND NOT EXISTS ("
+        " SELECT 1 FROM follows f WHERE f.user_id = s.user_id AND f.target = 'initiative'"
+        " AND f.target_id = s.initiative_id)),"
+        " (SELECT count(*) FROM follows WHERE id > %s AND target = 'initiative'),"
+        " (SELECT count(*) FROM follows WHERE id > %s AND target = 'question')"
+        " FROM initiative_supports s JOIN users u ON u.id = s.user_id WHERE s.id > %s",
+        (last_follow, last_follow, last_support),
+    ).fetchone()
+    connection.rollback()
+    assert row is not None  # noqa: S101
+    return {
+        "new_supports": int(row[0]),
+        "supports_without_their_follow": int(row[1]),
+        "initiative_follows_added": int(row[2]),
+        "question_follows_added": int(row[3]),
+    }
 
 
 def _timed_get(url: str) -> float:
@@ -839,6 +949,20 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
         connection = seeding.connection = psycopg.connect(
             dbname="glas_bench", user="glas", host=str(cluster.socket_dir)
         )
+        fanned: dict[str, Any] | None = None
+        if seeding.follows is not None:
+            follow_facts = seeding.follows
+            log(f"fan-out: publishing letter {follow_facts.letter_id} ({follow_facts.letter_state})"
+                f" to the {follow_facts.question_followers:,} followers of question "
+                f"{follow_facts.question_id} and what it is part of")  # fmt: skip
+            fanned = fanout.measure(seeding, environment, connection)
+            if fanned is not None:
+                log(f"  {fanned['notified']:,} notifications and {fanned['mailed']:,} e-mails "
+                    f"in {fanned['seconds']:.2f} s ({fanned['notifications_per_second']:,.0f}/s, "
+                    f"{fanned['batches']} batches, peak {fanned['peak_mb_after']:.0f} MB); "
+                    f"second run {fanned['second_run']['seconds'] * 1000:.0f} ms, "
+                    f"{fanned['second_run']['notified']} notifications; checks "
+                    f"{'OK' if fanned['verified']['ok'] else 'FAILED'}")  # fmt: skip
 
         log("signing residents in (server-side sessions) and reading their CSRF tokens")
         opened = residents.open_initiatives(app)
@@ -850,6 +974,14 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             app, integrity.RESIDENTS, skip=POST_RESIDENTS + 64, exclude=supporters
         )
         signed_in = post_residents + single_residents + integrity_residents
+        # The heavy users of the follows, whose own pages are measured (no token needed).
+        heavy_residents = (
+            residents.sign_in_accounts(
+                app, seeding.follows.heavy_users, first_address=len(signed_in) + 1000
+            )
+            if seeding.follows is not None
+            else []
+        )
         residents.fetch_tokens(glas_url, cookie_name, signed_in, f"/initiatives/{integrity_target}")
         pairs = residents.support_pairs(app, post_residents, post_targets, PAIRS_PER_RESIDENT, rng)
         single = residents.support_pairs(app, single_residents, post_targets, 100, rng)
@@ -887,6 +1019,17 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
         measured, informational, facts = _endpoints(
             seeding, connection, work, pair_cursor, single_cursor, rng, question_cursor
         )
+        follow_pages, follow_facts_json = _follow_endpoints(
+            seeding, work, heavy_residents, cookie_name
+        )
+        at = next((i for i, e in enumerate(measured) if e.group == "export"), len(measured))
+        measured[at:at] = follow_pages
+        facts.update(follow_facts_json)
+        if options.only:
+            measured = [
+                e for e in measured if e.group == "post" or any(w in e.name for w in options.only)
+            ]
+            log(f"measuring only {len(measured)} endpoints (--only {' '.join(options.only)})")
         hello_endpoint = Endpoint(
             "hello", "/", "hello", arguments=[str(_paths_file(work, "hello", ["/"]))]
         )
@@ -941,6 +1084,11 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                 primed[endpoint.name] = _prime(glas_url, endpoint)
         supports_before = _rows(connection, "initiative_supports")
         question_supports_before = _rows(connection, "question_supports")
+        last_support = int(_one(connection, "SELECT coalesce(max(id), 0) FROM initiative_supports"))
+        has_follows = _one(connection, "SELECT to_regclass('follows') IS NOT NULL") is True
+        last_follow = (
+            int(_one(connection, "SELECT coalesce(max(id), 0) FROM follows")) if has_follows else 0
+        )
         results = {e.name: Result(e) for e in measured}
         hellos: list[tuple[int, float]] = []
         sequence: list[tuple[Endpoint | None, Measurement]] = []
@@ -966,6 +1114,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             results[page.name].ratios.append(measurement.rps / statistics.fmean(before + after))
         supports_after_wrk = _rows(connection, "initiative_supports")
         question_supports_after_wrk = _rows(connection, "question_supports")
+        support_follows = _support_follows(connection, last_support, last_follow, has_follows)
 
         info_results = []
         for endpoint in informational:
@@ -1033,6 +1182,13 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             and checked["question_counters_off"] == 0
         )
         log(f"  {'OK' if checked['ok'] else 'FAILED'}: {checked}")
+        badges: dict[str, Any] | None = None
+        if heavy_residents:
+            # The header's count of unread notifications, which every signed-in page shows.
+            badges = integrity.unread_badges(
+                glas_url, cookie_name, connection, heavy_residents + post_residents[:40]
+            )
+            log(f"  unread counts in the header: {'OK' if badges['ok'] else 'WRONG'}: {badges}")
 
         log("query plans (EXPLAIN ANALYZE BUFFERS of every statement of every page)")
         explained = plans.page_plans(app, plan_pages(measured, facts, post_targets[0]))
@@ -1053,6 +1209,12 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             )  # fmt: skip
         for name, data in verify_posts(facts):
             explained.append(plans.form_post_plans(app, name, "/replies/verify", data))
+        if heavy_residents:
+            heaviest = (cookie_name, heavy_residents[0].cookie)
+            for name, path in signed_in_pages(facts):
+                explained.append(plans.signed_in_plans(app, name, path, heaviest))
+        if seeding.follows is not None:
+            explained += fanout.plans(app, seeding.follows)
         watch.stop()
 
         post = results["support POST (new support each)"]
@@ -1069,6 +1231,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             "reused_pairs": post.total("reused"),
             "pairs": len(pairs),
             "pairs_used": pair_cursor.used,
+            **support_follows,
         }
         question_post = results["question support POST (new support each)"]
         question_redirects = question_post.statuses().get("302", 0)
@@ -1103,6 +1266,10 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
             "search_sequential_replies": sequential_replies,
             "afresh_worker_rss_mb": round(watch.peak("afresh"), 1),
             "integrity": checked,
+            "fan_out": fanned,
+            "unread_header": badges,
+            "follows": seeding.follows.as_json() if seeding.follows is not None else None,
+            "notification_statements": plans.index_summary(explained),
             "data": {
                 "accounts": scale.accounts,
                 "initiatives": scale.initiatives,
@@ -1147,6 +1314,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
                 "load_average_after": [round(x, 2) for x in os.getloadavg()],
                 "python": platform.python_version(),
                 "seconds": round(time.perf_counter() - started),
+                "only": list(options.only),
             },
         }
         plans_text = plans.report(
@@ -1179,7 +1347,7 @@ def run_scale(scale: Scale, options: Options, processes: list[Process]) -> dict[
 
 def _target(entry: dict[str, Any]) -> str:
     group, ratio = entry["group"], entry["ratio"] or 0
-    if group == "page":
+    if group in ("page", "signed"):
         good = ratio >= PAGE_RATIO and entry["p99_ms"] < PAGE_P99_MS
         return ("ok" if good else "MISS") + f" (≥{PAGE_RATIO}x, p99<{PAGE_P99_MS:g})"
     if group == "search":
@@ -1274,6 +1442,39 @@ def table(result: dict[str, Any]) -> str:
             f"({'consistent' if posts['consistent'] else 'INCONSISTENT'}), "
             f"{posts['reused_pairs']} pairs reused (must be 0)"
         )
+    fanned = result.get("fan_out")
+    if fanned:
+        verified = fanned["verified"]
+        failing = [name for name, good in verified["checks"].items() if not good]
+        lines.append(
+            f"fan-out of a reply letter to {verified['question_followers']:,} followers of its "
+            f"question ({verified['expected_recipients']:,} recipients with its topic, session, "
+            f"councillors …): {fanned['seconds']:.2f} s, {fanned['notified']:,} notifications "
+            f"({fanned['notifications_per_second']:,.0f}/s), {fanned['mailed']:,} e-mails queued,"
+            f" {fanned['batches']} batches of {fanned['batch_size']}, peak memory "
+            f"{fanned['peak_mb_after']:.0f} MB (+{fanned['peak_mb_growth']:.0f}); second run "
+            f"{fanned['second_run']['seconds'] * 1000:.0f} ms, "
+            f"{fanned['second_run']['notified']} notifications; "
+            + ("OK" if verified["ok"] else "FAILED: " + ", ".join(failing))
+        )
+    badges = result.get("unread_header")
+    if badges:
+        lines.append(
+            f"unread count in the header, {badges['checked']} residents "
+            f"({badges['with_unread']} with unread): "
+            + (
+                "OK"
+                if badges["ok"]
+                else f"WRONG for {badges['wrong']}, e.g. {badges['examples'][:3]}"
+            )
+        )
+    posted = result["support_posts"]
+    if "supports_without_their_follow" in posted:
+        lines.append(
+            f"support POSTs and follows: {posted['initiative_follows_added']:,} follows added for"
+            f" {posted['new_supports']:,} new supports, "
+            f"{posted['supports_without_their_follow']} supports without their follow (must be 0)"
+        )
     check = result["integrity"]
     lines.append(
         f"integrity ({check['residents']} at once, then withdrawals): "
@@ -1328,9 +1529,10 @@ def _latest(folder: Path, scale: int) -> dict[str, Any] | None:
     return json.loads(found[-1].read_text()) if found else None
 
 
-def _write(folder: Path, result: dict[str, Any]) -> Path:
+def _write(folder: Path, result: dict[str, Any], name: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{result['json']['date']}-{result['json']['scale']}x.json"
+    suffix = f"-{name}" if name else ""
+    path = folder / f"{result['json']['date']}-{result['json']['scale']}x{suffix}.json"
     path.write_text(json.dumps(result["json"], indent=1, ensure_ascii=False) + "\n")
     plans_path = path.with_name(path.stem + "-plans.txt")
     plans_path.write_text(result["plans"])
@@ -1354,12 +1556,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure rotations without first asking for each page")  # fmt: skip
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for the JSON and the plans (bench/results)")  # fmt: skip
+    parser.add_argument("--only", action="append", default=[], metavar="WORDS",
+                        help="measure only endpoints whose name contains WORDS (repeatable;"
+                        " the POSTs always)")  # fmt: skip
+    parser.add_argument("--name", default="",
+                        help="a suffix of the results' names (e.g. notifications)")  # fmt: skip
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install -y wrk (make bench does it as root)")
         return 2
     options = Options(args.duration, args.rounds, args.warmup, args.connections, args.threads,
-                      args.results.resolve(), args.prime)  # fmt: skip
+                      args.results.resolve(), args.prime, tuple(args.only))  # fmt: skip
     signal.signal(signal.SIGTERM, _interrupt)
     processes: list[Process] = []
     done: dict[int, dict[str, Any]] = {}
@@ -1373,7 +1580,7 @@ def main(argv: list[str] | None = None) -> int:
             comparison = ""
             if small is not None:
                 comparison, json_data["versus_1x"] = compare(small, json_data)
-            path = _write(options.output, result)
+            path = _write(options.output, result, args.name)
             done[factor] = json_data
             print()
             print(table(json_data))
@@ -1389,6 +1596,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             for posts in (json_data["support_posts"], json_data["question_support_posts"]):
                 failed = failed or posts["reused_pairs"] > 0 or not posts["consistent"]
+            failed = (
+                failed or json_data["support_posts"].get("supports_without_their_follow", 0) > 0
+            )
+            fanned = json_data.get("fan_out")
+            failed = failed or bool(fanned and not fanned["verified"]["ok"])
+            badges = json_data.get("unread_header")
+            failed = failed or bool(badges and not badges["ok"])
     except KeyboardInterrupt:
         print("\ninterrupted: everything the benchmark started has been stopped", file=sys.stderr)
         return 130

@@ -18,7 +18,10 @@ The council and questions came so: ``write_council`` (the council, five terms fr
 with their agendas, two sessions scheduled), ``write_questions`` (residents' and councillors'
 questions through their whole lifecycle, due dates by the app's own rules and calendar, with
 authors, addressees, supports, timeline and audit log) and ``finish_questions``; the reply
-letters (issue 10) so: ``write_replies`` and ``finish_replies`` (``bench/seed_replies.py``).
+letters (issue 10) so: ``write_replies`` and ``finish_replies`` (``bench/seed_replies.py``);
+following and notifications (issue 11): ``write_follows`` and ``finish_follows``
+(``bench/seed_follows.py``: notification settings, 200,000 follows at 10x with one question
+followed by 10,000, the year's event log and notifications).
 
 Run alone: ``python -m bench.seed --scale 1`` starts a cluster, seeds it, prints what it wrote
 and how long it took, and removes the cluster.
@@ -41,12 +44,15 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 from flask import Flask
 
 from bench.text import TextGenerator, load_vocabulary
+
+if TYPE_CHECKING:
+    from bench.seed_follows import FollowFacts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,10 +69,23 @@ class Scale:
     questions: int = 0
     #: Formal reply letters (``bench/seed_replies.py``), public and in the works.
     replies: int = 0
+    #: Follows of every kind (``bench/seed_follows.py``), and how many of them are of the one
+    #: question whose reply letter the benchmark publishes and fans out.
+    follows: int = 0
+    question_followers: int = 0
 
 
 SCALES = {
-    1: Scale(1, accounts=6_000, initiatives=2_000, supports=100_000, questions=1_000, replies=300),
+    1: Scale(
+        1,
+        accounts=6_000,
+        initiatives=2_000,
+        supports=100_000,
+        questions=1_000,
+        replies=300,
+        follows=20_000,
+        question_followers=1_000,
+    ),
     10: Scale(
         10,
         accounts=60_000,
@@ -74,6 +93,8 @@ SCALES = {
         supports=1_000_000,
         questions=10_000,
         replies=3_000,
+        follows=200_000,
+        question_followers=10_000,
     ),
 }
 
@@ -189,6 +210,8 @@ class Seeding:
     #: The council (``write_council``) and the questions (``write_questions``).
     council: Council | None = None
     questions: list[QuestionPlan] = field(default_factory=list)
+    #: Following and notifications (``write_follows``): what the benchmark measures with them.
+    follows: FollowFacts | None = None
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -1912,6 +1935,20 @@ def finish_replies(seeding: Seeding) -> str:
     return seed_replies.finish_replies(seeding)
 
 
+def write_follows(seeding: Seeding) -> str:
+    """Follows, settings, the event log and notifications (``bench/seed_follows.py``)."""
+    from bench import seed_follows
+
+    return seed_follows.write_follows(seeding)
+
+
+def finish_follows(seeding: Seeding) -> str:
+    """The checks of follows and notifications, sequences, statistics."""
+    from bench import seed_follows
+
+    return seed_follows.finish_follows(seeding)
+
+
 #: The seeders in order. A later feature appends its own (questions, replies, follows …).
 SEEDERS: list[Callable[[Seeding], str]] = [
     seed_reference,
@@ -1925,6 +1962,8 @@ SEEDERS: list[Callable[[Seeding], str]] = [
     finish_questions,
     write_replies,
     finish_replies,
+    write_follows,
+    finish_follows,
 ]
 
 
