@@ -65,6 +65,9 @@ def load_session(token: str, *, now: datetime | None = None) -> AuthSession | No
         .select_from(Notification)
         .where(Notification.user_id == AuthSession.user_id, Notification.read_at.is_(None))
         .limit(100)
+        # Tied to the session of this row: without it the subquery would get an
+        # auth_sessions of its own and count everyone's notifications.
+        .correlate(AuthSession)
         .subquery()
     )
     unread = sa.select(sa.func.count()).select_from(unread_rows).scalar_subquery()
