@@ -14,17 +14,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth import identity
 from app.auth.models import User
+from app.core import upsert
 from app.core.db import UTCDateTime
 from app.extensions import db
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
 
 
 def insert_once(
@@ -40,9 +36,8 @@ def insert_once(
     """Insert ``actor``'s support of ``item_id`` unless present or ``unless``; its id or None.
 
     ``INSERT … SELECT … WHERE NOT unless ON CONFLICT (item, user_id) DO NOTHING RETURNING id``:
-    SQLAlchemy spells ON CONFLICT per dialect; both databases Glas runs on have it (SQLite
-    since 3.24, with RETURNING since 3.35). ``unless`` is part of the INSERT's own WHERE, so
-    it costs no round trip of its own.
+    ON CONFLICT in the session's database's own spelling (app/core/upsert.py). ``unless`` is
+    part of the INSERT's own WHERE, so it costs no round trip of its own.
     """
     row = sa.select(
         sa.literal(item_id, sa.Integer),
@@ -50,8 +45,9 @@ def insert_once(
         sa.literal(now, UTCDateTime()),
     ).where(~unless)
     columns, unique = [item.key, "user_id", "created_at"], [item.key, "user_id"]
-    insert = postgresql.insert(model) if _dialect() == "postgresql" else sqlite.insert(model)
-    statement = insert.from_select(columns, row).on_conflict_do_nothing(index_elements=unique)
+    statement = (
+        upsert.insert(model).from_select(columns, row).on_conflict_do_nothing(index_elements=unique)
+    )
     inserted: int | None = db.session.scalar(
         statement.returning(model.id), execution_options=execution_options
     )

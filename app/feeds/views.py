@@ -162,14 +162,11 @@ def replies() -> ResponseReturnValue:
 @pagecache.cached(lambda: ("sessions", "council", "questions"), params=("term",))
 def sessions() -> ResponseReturnValue:
     """One term's sessions, the latest term's unless ``?term=`` names another (as the list)."""
-    terms = question_queries.terms()
     wanted = id_or_400(request.args.get("term"))
-    if wanted is not None:
-        term = next((t for t in terms if t.id == wanted), None)
-        if term is None:
-            abort(404)
-    else:
-        term = terms[0] if terms else None
+    try:
+        term = question_queries.term_or_latest(question_queries.terms(), wanted)
+    except LookupError:
+        abort(404)
     today = local_today()
     pagecache.expires_by(next_midnight())  # a session held today is no longer "scheduled"
     entries = []

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.models import User
-from app.core import pagecache
+from app.core import pagecache, upsert
 from app.core.time import utcnow
 from app.extensions import db
 from app.follows import targets
@@ -23,11 +22,6 @@ from app.follows.models import Follow, Reason, Target, page_tags
 
 class NotFollowable(Exception):
     """The target does not exist or is not public."""
-
-
-def _insert() -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(Follow)
 
 
 def _options(target: Target, target_id: int) -> dict[str, Any]:
@@ -59,7 +53,7 @@ def unfollow(actor: User, target: Target, target_id: int) -> bool:
 
 def _add(user_id: int, target: Target, target_id: int, reason: Reason) -> bool:
     statement = (
-        _insert()
+        upsert.insert(Follow)
         .values(
             user_id=user_id, target=target, target_id=target_id, reason=reason, created_at=utcnow()
         )
@@ -111,7 +105,7 @@ def follow_followers(source: Target, source_id: int, target: Target, target_id: 
         )
     )
     statement = (
-        _insert()
+        upsert.insert(Follow)
         .from_select(["user_id", "target", "target_id", "reason", "created_at"], rows)
         .on_conflict_do_nothing(index_elements=["user_id", "target", "target_id"])
     )
@@ -142,7 +136,7 @@ def follow_supporters(
         .where(item == item_id, User.follow_automatically, User.deleted_at.is_(None))
     )
     statement = (
-        _insert()
+        upsert.insert(Follow)
         .from_select(["user_id", "target", "target_id", "reason", "created_at"], rows)
         .on_conflict_do_nothing(index_elements=["user_id", "target", "target_id"])
     )
@@ -159,30 +153,6 @@ def followers(target: Target, target_id: int, viewer: object) -> tuple[int, bool
         ).where(Follow.target == target, Follow.target_id == target_id)
     ).one()
     return int(count), bool(mine)
-
-
-def follower_count(target: Target, target_id: int) -> int:
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Follow)
-            .where(Follow.target == target, Follow.target_id == target_id)
-        )
-        or 0
-    )
-
-
-def is_following(user: object, target: Target, target_id: int) -> bool:
-    if not isinstance(user, User):
-        return False
-    return (
-        db.session.scalar(
-            sa.select(Follow.id).where(
-                Follow.user_id == user.id, Follow.target == target, Follow.target_id == target_id
-            )
-        )
-        is not None
-    )
 
 
 def follows_of(user: User) -> list[tuple[Follow, targets.Described | None]]:

@@ -81,6 +81,7 @@ def _digest_for(user_id: int) -> bool:
     language = user.language
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    link = unsubscribe.url_for_user(user)
     with force_locale(language):
         said = queries.describe_all(list(events.values()))
         digest = [said[n.event_id] for n in waiting if n.event_id in said]
@@ -91,7 +92,7 @@ def _digest_for(user_id: int) -> bool:
             "public_url": current_app.config["PUBLIC_URL"],
             "digest": digest,
             "count": len(digest),
-            "unsubscribe_url": unsubscribe.url_for_user(user),
+            "unsubscribe_url": link,
             "settings_url": public_url_for("account.index") + "#notifications",
         }
         subject = render_template("email/digest.subject.txt", **context)
@@ -103,6 +104,6 @@ def _digest_for(user_id: int) -> bool:
         text=text,
         html=html,
         language=language,
-        headers=unsubscribe.headers_for(user),
+        headers=unsubscribe.headers_for_link(link),
     )
     return True

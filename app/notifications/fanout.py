@@ -20,10 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import EmailFrequency, User
-from app.core import outbox
+from app.core import outbox, upsert
 from app.core.outbox import OutboxMessage
 from app.core.time import utcnow
 from app.core.urls import public_url_for
@@ -140,7 +139,9 @@ def _claim_next() -> Event | None:
         )
         .order_by(Event.id)
         .limit(1)
-        .with_for_update(skip_locked=True)
+        # FOR NO KEY UPDATE: the batch changes no key of the event, so notifications being
+        # inserted elsewhere for it (their foreign key takes KEY SHARE) do not hide it.
+        .with_for_update(skip_locked=True, key_share=True)
     )
     return db.session.scalars(statement).first()
 
@@ -171,24 +172,18 @@ def _batch(event: Event, report: FanOutReport, *, mail: bool) -> None:
 
 def _insert(event: Event, states: dict[int, Mail]) -> set[int]:
     """Insert the notifications not there yet; the user ids of those inserted now."""
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Notification)
+    # One statement with many parameter sets: compiled once and cached, sent as batched
+    # multi-row INSERTs by SQLAlchemy ("insertmanyvalues"), RETURNING the rows that went in.
     statement = (
-        insert.values(
-            [
-                {
-                    "event_id": event.id,
-                    "user_id": user_id,
-                    "created_at": event.created_at,
-                    "mail": state.value,
-                }
-                for user_id, state in states.items()
-            ]
-        )
+        upsert.insert(Notification)
         .on_conflict_do_nothing(index_elements=["event_id", "user_id"])
         .returning(Notification.user_id)
     )
-    return set(db.session.scalars(statement))
+    rows = [
+        {"event_id": event.id, "user_id": user_id, "created_at": event.created_at, "mail": state}
+        for user_id, state in states.items()
+    ]
+    return set(db.session.scalars(statement, rows))
 
 
 def _queue(event: Event, item: Initiative | Question | Reply, people: list[User]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -115,10 +114,10 @@ def url_of(item: Initiative | Question | Reply) -> str:
 
 def _note(event: Event, item: Initiative | Question | Reply) -> str | None:
     kind = Kind(event.kind)
-    if isinstance(item, Initiative) and kind is K.INITIATIVE_REJECTED:
-        reason = item.rejection_reason.name if item.rejection_reason else None
-        return " ".join(part for part in (reason, item.rejection_note) if part) or None
-    if isinstance(item, Question) and kind is K.QUESTION_REJECTED:
+    if isinstance(item, Initiative | Question) and kind in (
+        K.INITIATIVE_REJECTED,
+        K.QUESTION_REJECTED,
+    ):
         reason = item.rejection_reason.name if item.rejection_reason else None
         return " ".join(part for part in (reason, item.rejection_note) if part) or None
     if isinstance(item, Initiative) and kind is K.INITIATIVE_ANSWERED:
@@ -155,7 +154,3 @@ def describe(event: Event, item: Initiative | Question | Reply) -> Message:
         note=_note(event, item),
         url=url_of(item),
     )
-
-
-def unknown() -> str:
-    return _("This item is no longer public.")

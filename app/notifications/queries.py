@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import g
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
@@ -34,17 +33,16 @@ class Shown:
 
 
 def unread_count(user: User) -> int:
-    """The header's number: once per request, from the partial index of unread ones."""
-    if "unread_notifications" not in g:
-        g.unread_notifications = int(
-            db.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(Notification)
-                .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-            )
-            or 0
+    """How many the person has not read, exactly (the header's number stops at 100 and comes
+    with the signed-in session, ``app.auth.sessions.load_session``)."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         )
-    return int(g.unread_notifications)
+        or 0
+    )
 
 
 def page_for(user: User, cursor: str | None) -> tuple[pagination.Page[Notification], list[Shown]]:

@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.auth.models import User
+from app.core import upsert
 from app.core.time import utcnow
 from app.extensions import db
 from app.initiatives.models import InitiativeEvent
@@ -101,9 +101,7 @@ def record(
     five minutes announces "due in three days" a single time (``INSERT … ON CONFLICT DO
     NOTHING`` on the key).
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Event)
-    statement = insert.values(
+    statement = upsert.insert(Event).values(
         kind=kind.value,
         item_type=item_type,
         item_id=item_id,

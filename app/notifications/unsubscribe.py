@@ -78,10 +78,6 @@ def headers_for_link(link: str) -> dict[str, str]:
     }
 
 
-def headers_for(user: User) -> dict[str, str]:
-    return headers_for_link(url_for_user(user))
-
-
 def user_of(token: str) -> User | None:
     """The account a token was made for, while it still has that address; else ``None``."""
     try:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.account.views import render_account
 from app.auth.current import login_required, rate_limit_key, signed_in_account
-from app.auth.models import User
 from app.core import csrf, pagination
 from app.core.time import utcnow
 from app.extensions import db, limiter
@@ -22,13 +21,8 @@ from app.notifications.models import Notification
 
 @bp.app_context_processor
 def _header() -> dict[str, object]:
-    from flask_login import current_user
-
-    def unread_notifications() -> int:
-        user = current_user._get_current_object()
-        return queries.unread_count(user) if isinstance(user, User) else 0
-
-    return {"unread_notifications": unread_notifications}
+    # Counted (up to 100) in the same statement that loaded the signed-in session.
+    return {"unread_notifications": lambda: int(g.get("unread_notifications", 0))}
 
 
 @bp.get("/me/notifications")

@@ -549,6 +549,19 @@ def terms() -> list[Term]:
     )
 
 
+def term_or_latest(terms: list[Term], wanted: int | None) -> Term | None:
+    """The term ``wanted`` names, else the latest (``None`` without any).
+
+    :raise LookupError: if ``wanted`` names no term (the page answers 404).
+    """
+    if wanted is None:
+        return terms[0] if terms else None
+    term = next((t for t in terms if t.id == wanted), None)
+    if term is None:
+        raise LookupError(wanted)
+    return term
+
+
 def sessions(term_id: int) -> list[CouncilSession]:
     """The sessions of one term, the latest first."""
     return list(

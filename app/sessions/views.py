@@ -29,13 +29,10 @@ from app.sessions.models import CouncilSession, SessionKind
 def index() -> ResponseReturnValue:
     """One term's sessions (the latest term's by default), with links to the other terms."""
     terms = question_queries.terms()
-    wanted = id_or_400(request.args.get("term"))
-    if wanted is not None:
-        term = next((t for t in terms if t.id == wanted), None)
-        if term is None:
-            abort(404)
-    else:
-        term = terms[0] if terms else None
+    try:
+        term = question_queries.term_or_latest(terms, id_or_400(request.args.get("term")))
+    except LookupError:
+        abort(404)
     return render_template(
         "sessions/list.html",
         terms=terms,

@@ -108,11 +108,10 @@ class TestFollowing:
         services.follow(me, Target.COUNCILLOR, things.councillor)
         assert services.followers(Target.COUNCILLOR, things.councillor, me) == (2, True)
         assert services.followers(Target.COUNCILLOR, things.councillor, None) == (2, False)
-        assert services.follower_count(Target.COUNCILLOR, things.councillor) == 2
+        assert services.followers(Target.COUNCILLOR, things.councillor, None) == (2, False)
         # The same id of another kind of thing is another thing.
-        assert services.follower_count(Target.SESSION, things.councillor) == 0
-        assert services.is_following(me, Target.COUNCILLOR, things.councillor)
-        assert not services.is_following(None, Target.COUNCILLOR, things.councillor)
+        assert services.followers(Target.SESSION, things.councillor, me) == (0, False)
+        assert services.followers(Target.COUNCILLOR, things.councillor, me) == (2, True)
 
     def test_what_the_public_cannot_see_is_not_followed(
         self, resident: int, make_initiative: Callable[..., int]

@@ -18,6 +18,8 @@ from app.core.time import utcnow
 from app.extensions import db
 from app.follows import services as follows
 from app.follows.models import Target
+from app.initiatives import services as initiatives
+from app.initiatives.models import Initiative
 from app.notifications import fanout
 from app.notifications.models import Event, Notification
 from tests.questions.conftest import (  # noqa: F401 (fixtures, found by name)
@@ -57,6 +59,21 @@ def reader(app: Flask, make_user: Callable[..., int]) -> Callable[..., int]:
         return user_id
 
     return _make
+
+
+def draft(author: User, title: str) -> Initiative:
+    """In an app context: a draft initiative of ``author`` on the topic "promet"."""
+    from tests.questions.conftest import topic_id
+
+    return initiatives.create_draft(
+        author,
+        title=title,
+        summary=f"{title}.",
+        body=f"Predlagam: {title}.",
+        topic_id=topic_id(),
+        community_id=None,
+        location=None,
+    )
 
 
 def follow(user_id: int, target: Target, target_id: int) -> None:

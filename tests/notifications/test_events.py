@@ -25,9 +25,9 @@ from app.notifications.models import Event, Notification
 from app.questions import services as questions
 from app.questions.models import Origin, Question, QuestionState
 from app.replies import services as replies
-from app.replies.models import ReplyType, Verdict
+from app.replies.models import Verdict
 from app.replies.services import Covered
-from tests.notifications.conftest import events, fan_out, follow, told
+from tests.notifications.conftest import draft, events, fan_out, follow, told
 from tests.questions.conftest import (
     Council,
     People,
@@ -72,15 +72,7 @@ def test_an_initiatives_life_is_told_to_its_author_followers_and_moderators(
     topic_fan = make_user()
     follow(topic_fan, Target.TOPIC, topic_id())
     author, moderator = account(people.author), account(people.moderator)
-    item = initiatives.create_draft(
-        author,
-        title="Klopi v parku",
-        summary="Več klopi.",
-        body="Predlagam več klopi.",
-        topic_id=topic_id(),
-        community_id=None,
-        location=None,
-    )
+    item = draft(author, "Klopi v parku")
     assert (Target.INITIATIVE, item.id) in _follows(people.author)  # one's own, automatically
     initiatives.submit(author, item)
     db.session.commit()
@@ -124,15 +116,7 @@ def test_a_rejection_tells_the_author_the_reason_even_when_not_following(
 ) -> None:
     author = account(people.author)
     author.follow_automatically = False
-    item = initiatives.create_draft(
-        author,
-        title="Oglasi",
-        summary="Oglas.",
-        body="Kupite pri nas.",
-        topic_id=topic_id(),
-        community_id=None,
-        location=None,
-    )
+    item = draft(author, "Oglasi")
     initiatives.submit(author, item)
     initiatives.reject(
         account(people.moderator),
@@ -455,4 +439,3 @@ def test_steps_nobody_hears_of_make_no_event(app: Flask, letters: Letters) -> No
     kinds = [e.kind for e in events()[before or 0 :]]
     assert "reply.created" not in kinds
     assert all(not kind.startswith("reply.") for kind in kinds)
-    assert ReplyType.FULL  # the letter type is irrelevant here

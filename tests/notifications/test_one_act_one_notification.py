@@ -25,7 +25,7 @@ from app.notifications.models import Event
 from app.questions import services as questions
 from app.replies.models import ReplyType
 from app.replies.services import Covered
-from tests.notifications.conftest import fan_out, follow, told
+from tests.notifications.conftest import draft, fan_out, follow, told
 from tests.questions.conftest import (
     Council,
     People,
@@ -33,7 +33,6 @@ from tests.questions.conftest import (
     council_content,
     initiative,
     resident_content,
-    topic_id,
 )
 from tests.replies.factories import Letters
 from tests.smtp import SMTPServer
@@ -98,22 +97,15 @@ def test_an_adoption_is_one_notification_for_who_follows_the_item_and_the_counci
     # The author of the adopted item follows the councillor's question from now on.
     from app.follows import services as follows
 
-    assert follows.is_following(account(people.resident), Target.QUESTION, adopting.id)
+    _count, following = follows.followers(Target.QUESTION, adopting.id, account(people.resident))
+    assert following
 
 
 def test_a_unit_given_an_initiative_in_the_queue_hears_of_it_only_at_publication(
     app: Flask, people: People, council: Council, reference: None
 ) -> None:
     author, moderator = account(people.author), account(people.moderator)
-    item = initiatives.create_draft(
-        author,
-        title="Klopi",
-        summary="Več klopi.",
-        body="Več klopi.",
-        topic_id=topic_id(),
-        community_id=None,
-        location=None,
-    )
+    item = draft(author, "Klopi")
     initiatives.submit(author, item)
     initiatives.assign_unit(moderator, item, unit_id=council.units["KZ"])
     db.session.commit()

@@ -1,10 +1,11 @@
 """A worker killed between two batches of a fan-out sends nothing twice when restarted.
 
 Real processes: ``flask worker`` is started on a database of its own, fans out an event to
-120 followers two people per transaction, and is killed with SIGKILL inside a batch. A second
-worker finishes the job. The relay is down for the first one, so that what it queued waits in
-the outbox (SMTP delivery is at least once by design, ``app/core/outbox.py``; this is about
-the fan-out): every follower then gets exactly one message from the second.
+120 followers two people per transaction, and is held at the batch of the 61st and killed there
+with SIGKILL. A second worker finishes the job. The relay is down for the first one, so that
+what it queued waits in the outbox (SMTP delivery is at least once by design,
+``app/core/outbox.py``; this is about the fan-out): every follower then gets exactly one
+message from the second.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -138,11 +140,73 @@ def _told(app: Flask) -> int:
         return int(count or 0)
 
 
+def _followers(app: Flask) -> list[int]:
+    with app.app_context():
+        ids = list(db.session.scalars(sa.select(Follow.user_id).order_by(Follow.user_id)))
+        db.session.remove()
+        return ids
+
+
+@contextmanager
+def _gate(app: Flask, user_id: int) -> Iterator[None]:
+    """Hold the worker at the batch that tells ``user_id``, deterministically.
+
+    PostgreSQL: an uncommitted notification of that person, which the worker's INSERT … ON
+    CONFLICT must wait for (so it is killed inside that batch). SQLite, which has no row
+    locks: a trigger refuses that person's notification, the batch fails and waits to be
+    tried again (so it is killed between two batches, its cursor committed)."""
+    with app.app_context():
+        connection = db.engine.connect()
+        event_id = db.session.scalar(sa.select(Event.id))
+        db.session.remove()  # on SQLite even a read holds the write lock (app/core/db.py)
+        sqlite = connection.dialect.name == "sqlite"
+        with connection.begin():
+            if sqlite:
+                connection.exec_driver_sql(
+                    "CREATE TRIGGER gate BEFORE INSERT ON notifications"
+                    f" WHEN NEW.user_id = {int(user_id)} BEGIN SELECT RAISE(ABORT, 'gate'); END"
+                )
+        held = None if sqlite else connection.begin()
+        if held is not None:
+            connection.execute(
+                sa.insert(Notification).values(
+                    event_id=event_id, user_id=user_id, created_at=utcnow(), mail="none"
+                )
+            )
+        try:
+            yield
+        finally:
+            if held is not None:
+                held.rollback()
+            else:
+                with connection.begin():
+                    connection.exec_driver_sql("DROP TRIGGER gate")
+            connection.close()
+        db.session.remove()
+
+
+def _stuck_or_failed(app: Flask) -> bool:
+    """The worker is waiting on the held row (PostgreSQL) or its batch failed (SQLite)."""
+    with app.app_context():
+        if db.session.get_bind().dialect.name == "sqlite":
+            attempts = db.session.scalar(sa.select(Event.attempts))
+            db.session.remove()
+            return bool(attempts)
+        waiting = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO notifications%'"
+            )
+        )
+        db.session.remove()
+        return bool(waiting)
+
+
 def _wait_for(condition: Any, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out")
+            raise AssertionError(f"timed out waiting for {condition}")
         time.sleep(0.005)
 
 
@@ -153,28 +217,30 @@ def test_a_worker_killed_between_batches_sends_nothing_twice(
     _seed(app)
     smtp_server.inbox.clear()
 
+    gated = _followers(app)[FOLLOWERS // 2]  # the batch that tells this person is held
     first = _worker(url, unused_port(), "--interval", "0.2")  # the relay is down for it
     try:
-        _wait_for(lambda: _told(app) >= 20)
-        # Frozen at once wherever it is (between two batches or inside one, maybe holding a
-        # lock), then killed there: no clean stop, in the middle of its work.
-        first.send_signal(signal.SIGSTOP)
-        halfway = _told(app)
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
+        with _gate(app, gated):
+            # Everyone before the gate told, the batches committed one by one; the worker is
+            # now stuck in (PostgreSQL) or just past (SQLite) the batch of the gated person.
+            _wait_for(lambda: _told(app) == FOLLOWERS // 2)
+            _wait_for(lambda: _stuck_or_failed(app))
+            first.send_signal(signal.SIGKILL)  # no clean stop, in the middle of its work
+            first.wait(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
             first.wait()
-    assert _told(app) == halfway  # the batch it was in left nothing
-    assert 20 <= halfway < FOLLOWERS, "the kill should land in the middle of the fan-out"
+    assert _told(app) == FOLLOWERS // 2  # the batch it was in left nothing
 
     with app.app_context():
         event = db.session.scalars(sa.select(Event)).one()
         assert event.fanned_out_at is None
         assert event.fanned_up_to > 0  # the committed batches' cursor survived
-        # What the first worker queued waits for the relay: make it due for the second.
+        # What the first worker queued waits for the relay, and on SQLite the failed batch
+        # waits to be tried again: make both due for the second worker.
         db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow()))
+        db.session.execute(sa.update(Event).values(retry_at=None))
         db.session.commit()
         db.session.remove()
 
