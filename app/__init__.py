@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         account,
         accountability,
         admin,
+        api,
         auth,
         councillors,
         feeds,
@@ -84,7 +85,9 @@ def register_blueprints(app: Flask) -> None:
         initiatives,
         moderation,
         notifications,
+        opendata,
         pages,
+        projects,
         questions,
         replies,
         search,
@@ -93,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
     # Their views, which the packages do not import themselves (see each one's docstring).
     from app.accountability import views as _accountability  # noqa: F401
+    from app.api import views as _api  # noqa: F401
     from app.councillors import views as _councillors  # noqa: F401
     from app.follows import privacy as _follow_privacy  # noqa: F401
     from app.follows import views as _follows  # noqa: F401
@@ -100,6 +104,9 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications import bounces as _bounces  # noqa: F401
     from app.notifications import privacy as _notification_privacy  # noqa: F401
     from app.notifications import views as _notifications  # noqa: F401
+    from app.opendata import views as _opendata  # noqa: F401
+    from app.projects import open_data as _project_data  # noqa: F401
+    from app.projects import views as _projects  # noqa: F401
     from app.questions import privacy as _question_privacy  # noqa: F401
     from app.questions import views as _questions  # noqa: F401
     from app.replies import privacy as _reply_privacy  # noqa: F401
@@ -124,6 +131,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accountability.bp)
     app.register_blueprint(follows.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(projects.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(opendata.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -112,7 +112,9 @@ def register(app: Flask) -> None:
     from app.council.cli import council_cli
     from app.initiatives.cli import initiatives_cli
     from app.notifications.cli import notifications_cli
+    from app.opendata.cli import open_data_cli
     from app.org.cli import units_cli
+    from app.projects.cli import projects_cli
     from app.questions.cli import questions_cli
     from app.reference.cli import reference_cli
     from app.replies.cli import replies_cli
@@ -125,6 +127,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(units_cli)
     app.cli.add_command(council_cli)
     app.cli.add_command(reference_cli)
+    app.cli.add_command(open_data_cli)
+    app.cli.add_command(projects_cli)
     app.cli.add_command(translate)
     app.cli.add_command(seed_demo_command)
     core_cli.register(app)  # flask worker (the e-mail outbox)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from flask import Flask
+from limits import parse_many
 
 
 class Defaults:
@@ -128,6 +129,17 @@ class Defaults:
     #: What pages are keyed on; unset: a fingerprint of the code, templates and translations.
     RELEASE: str | None = None
 
+    # --- projects, the API and open data (app/projects, app/api, app/opendata) ------------
+    #: A project whose light nobody has updated for this many days is shown as stale.
+    PROJECT_STALE_DAYS = 90
+    #: Requests per client address to the open-data API (Flask-Limiter's notation).
+    API_RATE_LIMIT = "600 per minute"
+    #: Where ``flask open-data dump`` writes the daily files; None: instance/open-data.
+    OPEN_DATA_FOLDER: str | None = None
+    #: The licence of the open data (its name as shown, and the URL of its legal text).
+    OPEN_DATA_LICENCE = "CC BY 4.0"
+    OPEN_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
 
 #: The secrets and endpoints without which a production instance must not start.
 REQUIRED_IN_PRODUCTION = (
@@ -158,6 +170,10 @@ _STRING_SETTINGS = (
     "UPLOAD_FOLDER",
     "CACHE_REDIS_URL",
     "RELEASE",
+    "API_RATE_LIMIT",
+    "OPEN_DATA_FOLDER",
+    "OPEN_DATA_LICENCE",
+    "OPEN_DATA_LICENCE_URL",
 )
 _ACR_PREFIX = "http://eidas.europa.eu/LoA/"
 _KNOWN_ACR = tuple(_ACR_PREFIX + level for level in ("low", "substantial", "high"))
@@ -219,6 +235,24 @@ def finalize(app: Flask) -> None:
         )
     if not config.get("UPLOAD_FOLDER"):
         config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    _check_int(config, "PROJECT_STALE_DAYS", low=1, high=3650)
+    try:
+        parse_many(str(config.get("API_RATE_LIMIT") or ""))
+    except ValueError:
+        raise ConfigError(
+            f"{env_name('API_RATE_LIMIT')} must be a rate such as '600 per minute', "
+            f"got {config.get('API_RATE_LIMIT')!r}."
+        ) from None
+    if not config.get("OPEN_DATA_FOLDER"):
+        config["OPEN_DATA_FOLDER"] = str(Path(app.instance_path) / "open-data")
+    licence_url = urlsplit(str(config.get("OPEN_DATA_LICENCE_URL") or ""))
+    if licence_url.scheme not in ("http", "https") or not licence_url.netloc:
+        raise ConfigError(
+            f"{env_name('OPEN_DATA_LICENCE_URL')} must be an absolute http(s) URL, "
+            f"got {config.get('OPEN_DATA_LICENCE_URL')!r}."
+        )
+    if not str(config.get("OPEN_DATA_LICENCE") or "").strip():
+        raise ConfigError(f"{env_name('OPEN_DATA_LICENCE')} must name the licence.")
     previous = config.get("SUBJECT_PEPPER_PREVIOUS") or {}
     if not isinstance(previous, dict) or not all(
         str(version).isdigit() and isinstance(pepper, str) and pepper

@@ -13,6 +13,7 @@ from app.council.demo import seed_council
 from app.initiatives.demo import seed_initiatives
 from app.notifications.demo import seed_notifications
 from app.pages.demo import seed_feedback
+from app.projects.demo import seed_projects
 from app.questions.demo import seed_questions
 from app.reference.seed import seed_reference_data
 from app.replies.demo import seed_replies
@@ -26,6 +27,7 @@ SEEDERS: list[Callable[[], int]] = [
     seed_initiatives,
     seed_questions,
     seed_replies,
+    seed_projects,
     seed_feedback,
     seed_notifications,  # last: it tells everyone of what the others made
 ]

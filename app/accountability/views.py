@@ -32,6 +32,7 @@ from app.core import pagecache, pagination
 from app.core import time as clock
 from app.core.csvstream import BATCH, chunks, csv_safe
 from app.extensions import limiter
+from app.projects import figures as project_figures
 from app.questions.models import KIND_NAMES, Origin, title_slug
 
 #: The query parameters of the page (the CSV files and charts read the first two).
@@ -186,6 +187,7 @@ def index() -> ResponseReturnValue:
         },
         councillors=councillors,
         verdicts=verdicts,
+        commitments=project_figures.by_unit(today),
         today=today,
     )
 

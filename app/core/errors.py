@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -69,11 +71,19 @@ FILTER_MESSAGE = (
 )
 
 
+#: Parts of the site that answer errors in a format of their own (the API's problem details),
+#: by path prefix: registered by the feature (``core`` imports none), used for every error.
+renderers: dict[str, Callable[[HTTPException], ResponseReturnValue]] = {}
+
+
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/healthz"))
 
 
 def render_error(error: HTTPException) -> ResponseReturnValue:
+    for prefix, renderer in renderers.items():
+        if request.path.startswith(prefix):
+            return renderer(error)
     code = error.code or 500
     title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     if error.description == "csrf":

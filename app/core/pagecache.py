@@ -133,6 +133,10 @@ class Policy:
     params: frozenset[str]
     free: frozenset[str]
     canonical: Callable[[_Pairs], _Pairs | None] = _as_given
+    #: Asked by ``_FastPath`` before it answers a hit (the app, the request's environ): False
+    #: leaves the request to Flask. For a limit that must hold for cached answers too (the
+    #: API's, ``app.api.limits``), which the guard counts; Flask counts every other request.
+    guard: Callable[[Flask, WSGIEnvironment], bool] | None = None
 
 
 def cached(
@@ -141,6 +145,7 @@ def cached(
     params: Iterable[str] = (),
     free: Iterable[str] = (),
     canonical: Callable[[_Pairs], _Pairs | None] = _as_given,
+    guard: Callable[[Flask, WSGIEnvironment], bool] | None = None,
 ) -> Callable[[F], F]:
     """Cache a view's pages for anonymous visitors.
 
@@ -151,11 +156,14 @@ def cached(
     ``canonical`` gets the query's (name, value) pairs and returns those of the one address
     of the same page (empty values dropped, ``page=02`` as ``page=2`` …), or ``None`` for a
     query the page does not answer: the spellings of one page then share one entry.
+    ``guard``: asked before a hit is answered (see ``Policy``).
     Put it under the route decorator; the view itself is returned unchanged.
     """
 
     def mark(view: F) -> F:
-        policy = Policy(tags, frozenset(params) | frozenset(free), frozenset(free), canonical)
+        policy = Policy(
+            tags, frozenset(params) | frozenset(free), frozenset(free), canonical, guard
+        )
         view.glas_page_cache = policy  # type: ignore[attr-defined]
         return view
 
@@ -462,6 +470,8 @@ class _FastPath:
             response = BaseResponse(entry.body, headers=entry.headers)
             response.set_etag(entry.etag)
             response.headers["X-Glas-Cache"] = "hit"
+            if policy.guard is not None and not policy.guard(app, environ):
+                return None  # refused: Flask refuses it too, and says why
             if visitor.is_secure:  # as security.set_security_headers decides it, per request
                 response.headers["Strict-Transport-Security"] = HSTS
             return response.make_conditional(visitor)
@@ -486,6 +496,12 @@ def _note_pending() -> None:
     pending = request.environ.pop(_PENDING, None)
     if isinstance(pending, _Pending):
         g.page_cache = pending
+
+
+def storing() -> bool:
+    """Whether the response being made will be kept by the cache (which then answers a
+    conditional request itself, after keeping the whole page)."""
+    return "page_cache" in g
 
 
 def _expiry(pending: _Pending) -> float | None:

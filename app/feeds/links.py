@@ -22,6 +22,7 @@ from app.feeds import bp
 from app.feeds.views import feed_args
 from app.initiatives import permissions as initiative_permissions
 from app.initiatives.models import Initiative
+from app.projects.models import Project
 from app.questions import permissions as question_permissions
 from app.questions.models import Question
 from app.replies.models import Reply
@@ -32,6 +33,7 @@ LISTS = {
     "initiatives.index": "feeds.initiatives",
     "questions.index": "feeds.questions",
     "replies.index": "feeds.replies",
+    "projects.index": "feeds.projects",
 }
 
 
@@ -59,6 +61,13 @@ ITEMS: dict[str, tuple[str, str, str, Callable[[Any], bool]]] = {
         "feeds.session",
         "session_id",
         lambda item: isinstance(item, CouncilSession),
+    ),
+    # Every project is public.
+    "projects.detail": (
+        "project",
+        "feeds.project",
+        "project_id",
+        lambda item: isinstance(item, Project),
     ),
     "council.detail": (
         "person",

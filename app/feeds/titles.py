@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from app.council.models import Person
 from app.extensions import db
 from app.initiatives import queries as initiative_queries
+from app.projects import queries as project_queries
+from app.projects.models import LIGHT_LABELS, Light
 from app.questions import queries as question_queries
 from app.questions.models import KIND_LABELS, Origin
 from app.replies import queries as reply_queries
@@ -112,6 +114,33 @@ def replies(filters: reply_queries.Filters) -> str:
             str(TYPE_LABELS[filters.reply_type]) if filters.reply_type else None,
             _councillor(filters.councillor),
             _session(filters.session),
+            _searched(filters.text),
+        ],
+    )
+
+
+#: The list's name of its "stale" choice of the light filter.
+STALE = _l("Not updated for a long time")
+
+
+def projects(filters: project_queries.Filters) -> str:
+    light = None
+    if filters.light == project_queries.STALE:
+        light = str(STALE)
+    elif filters.light is not None:
+        light = str(LIGHT_LABELS[Light(filters.light)])
+    return _filtered(
+        _("Projects"),
+        [
+            light,
+            filters.unit.name if filters.unit else None,
+            filters.topic.name if filters.topic else None,
+            _("The whole municipality")
+            if filters.municipality
+            else filters.community.name
+            if filters.community
+            else None,
+            str(filters.year) if filters.year else None,
             _searched(filters.text),
         ],
     )

@@ -29,6 +29,7 @@ from app.core.time import today as local_today
 from app.extensions import db
 from app.feeds import bp, titles
 from app.feeds import initiatives as initiative_entries
+from app.feeds import projects as project_entries
 from app.feeds import questions as question_entries
 from app.feeds import replies as reply_entries
 from app.feeds import sessions as session_entries
@@ -36,6 +37,7 @@ from app.feeds.atom import Entry, Feed, response
 from app.feeds.urls import absolute_for
 from app.initiatives import permissions as initiative_permissions
 from app.initiatives import queries as initiative_queries
+from app.projects import queries as project_queries
 from app.questions import permissions as question_permissions
 from app.questions import queries as question_queries
 from app.replies import queries as reply_queries
@@ -158,6 +160,28 @@ def replies() -> ResponseReturnValue:
     )
 
 
+@bp.get("/projects/feed.atom")
+@pagecache.cached(
+    lambda: ("projects",),
+    params=feed_parameters(project_queries.PARAMETERS),
+    free=project_queries.FREE_TEXT,
+    canonical=project_queries.canonical_query,
+)
+def projects() -> ResponseReturnValue:
+    """The projects of the list as its filters choose them, the latest updated first."""
+    filters = _filters_or_400(project_queries.parse_filters, project_queries.BadFilter)
+    # "Stale" (a filter of the list) comes with time alone, as on the list's page.
+    pagecache.expires_by(next_midnight())
+    args = feed_args(filters.args())
+    return _feed(
+        "feeds.projects",
+        absolute_for("projects.index", **args),
+        titles.projects(filters),
+        project_entries.list_entries(filters, LIMIT),
+        values=args,
+    )
+
+
 @bp.get("/sessions/feed.atom")
 @pagecache.cached(lambda: ("sessions", "council", "questions"), params=("term",))
 def sessions() -> ResponseReturnValue:
@@ -237,6 +261,23 @@ def reply(reply_id: int) -> ResponseReturnValue:
         reply_entries.item_entries(item),
         fallback=item.published_at,
         values={"reply_id": item.id},
+    )
+
+
+@bp.get("/projects/<id:project_id>/feed.atom")
+@pagecache.cached(lambda project_id: ("project", f"project:{project_id}"))
+def project(project_id: int) -> ResponseReturnValue:
+    """A project's public timeline, newest first (every project is public)."""
+    item = project_queries.for_page(project_id)
+    if item is None:
+        abort(404)
+    return _feed(
+        "feeds.project",
+        project_entries.page_url(item),
+        titles.site(item.title),
+        project_entries.item_entries(item),
+        fallback=item.updated_at,
+        values={"project_id": item.id},
     )
 
 

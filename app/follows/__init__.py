@@ -1,4 +1,5 @@
-"""Following: a person keeps track of an item, a councillor, a session, a topic or a community.
+"""Following: a person keeps track of an item, a councillor, a session, a project, a topic or a
+community.
 
 A follow is only a row; what it brings is decided by the notifications (``app.notifications``),
 which match each event against the follows of everything the event concerns.

@@ -25,6 +25,7 @@ class Target(enum.StrEnum):
     SESSION = "session"
     TOPIC = "topic"
     COMMUNITY = "community"  # a local community
+    PROJECT = "project"  # a project of the municipality (app.projects.models.Project)
 
 
 TARGET_LABELS = {
@@ -35,6 +36,7 @@ TARGET_LABELS = {
     Target.SESSION: _l("Session"),
     Target.TOPIC: _l("Topic"),
     Target.COMMUNITY: _l("Local community"),
+    Target.PROJECT: _l("Project"),
 }
 
 
@@ -60,7 +62,7 @@ class Follow(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     target: Mapped[Target] = mapped_column(enum_type(Target))
-    #: The followed row's id; no foreign key, as it names a row of one of seven tables.
+    #: The followed row's id; no foreign key, as it names a row of one of eight tables.
     target_id: Mapped[int]
     reason: Mapped[Reason] = mapped_column(enum_type(Reason), default=Reason.CHOSEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -76,6 +78,7 @@ _PAGE_TAG = {
     Target.REPLY: "reply",
     Target.COUNCILLOR: "councillor",
     Target.SESSION: "session",
+    Target.PROJECT: "project",
 }
 
 

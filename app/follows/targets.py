@@ -19,6 +19,7 @@ from app.extensions import db
 from app.follows.models import Target
 from app.initiatives import permissions as initiative_permissions
 from app.initiatives.models import Initiative
+from app.projects.models import Project
 from app.questions import permissions as question_permissions
 from app.questions.models import Question
 from app.reference.models import LocalCommunity, Topic
@@ -147,10 +148,23 @@ def _communities(ids: list[int]) -> dict[int, Described]:
     }
 
 
+def _projects(ids: list[int]) -> dict[int, Described]:
+    # Every project is public: there is no unpublished one to hide. Named by its title, as
+    # its page and its notifications name it (its code is the municipality's filing).
+    rows = db.session.execute(sa.select(Project.id, Project.title).where(Project.id.in_(ids)))
+    return {
+        project_id: Described(
+            Target.PROJECT, project_id, title, "projects.detail", (("project_id", project_id),)
+        )
+        for project_id, title in rows
+    }
+
+
 _DESCRIBERS = {
     Target.REPLY: _replies,
     Target.COUNCILLOR: _councillors,
     Target.SESSION: _sessions,
     Target.TOPIC: _topics,
     Target.COMMUNITY: _communities,
+    Target.PROJECT: _projects,
 }

@@ -219,6 +219,12 @@ def _filtered(
     return query, rank
 
 
+def filtered(filters: Filters, now: datetime) -> sa.Select[Any]:
+    """The public list's select of initiatives under ``filters``, not ordered (for callers
+    that page it their own way, such as the open-data API's cursors)."""
+    return _filtered(filters, now)[0]
+
+
 def _ordered(query: sa.Select[Any], sort: Sort, rank: Any, now: datetime) -> sa.Select[Any]:
     newest = (Initiative.published_at.desc(), Initiative.id.desc())
     if sort is Sort.RELEVANCE and rank is not None:

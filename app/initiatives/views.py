@@ -476,7 +476,8 @@ def _detail(initiative: Initiative, status: int = 200, **forms: Any) -> Response
 
 
 def _page_tags(initiative_id: int, slug: str | None = None) -> tuple[str, ...]:
-    return ("initiative", f"initiative:{initiative_id}")
+    # "projects": its page names the projects it led to, with their lights.
+    return ("initiative", f"initiative:{initiative_id}", "projects")
 
 
 @bp.get("/<id:initiative_id>")

@@ -2,7 +2,11 @@
 
 An event on a question concerns the question, and for some kinds also its topic, its local
 community, the councillors who asked it and the session it was posed at; a reply letter's
-concerns what it answers. A person who follows several of them is one recipient: the
+concerns what it answers. A project's concerns the project, and for its bigger news its topic
+and community, and always the public initiatives, questions and letters that led to it (an
+accepted initiative's progress is reported on its project); a commitment's concerns the
+letter that made it and the project that carries it out, and when it falls due or is late,
+the unit that owns it. A person who follows several of them is one recipient: the
 recipients are a UNION, and the fan-out writes one notification per event and person.
 """
 
@@ -17,11 +21,20 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, RoleGrant, User
 from app.extensions import db
+from app.follows import targets
 from app.follows.models import Follow, Target
 from app.initiatives import permissions as initiative_permissions
 from app.initiatives.models import Initiative, InitiativeEvent, Support
 from app.notifications.kinds import PRIVATE, Kind
 from app.notifications.models import Event
+from app.projects.models import (
+    Commitment,
+    LinkRelation,
+    LinkTarget,
+    Project,
+    ProjectLink,
+    ProjectUpdate,
+)
 from app.questions import permissions as question_permissions
 from app.questions.models import (
     Question,
@@ -30,9 +43,24 @@ from app.questions.models import (
     QuestionEvent,
     QuestionSupport,
 )
+from app.replies.models import PUBLIC as PUBLIC_REPLIES
 from app.replies.models import Reply, ReplyEvent
 
 K = Kind
+
+#: What an event can be about.
+Item = Initiative | Question | Reply | Project | Commitment
+#: The timeline step an event can come from.
+Step = InitiativeEvent | QuestionEvent | ReplyEvent | ProjectUpdate
+
+#: The project's news that its topic's and community's followers hear too; the rest (a
+#: milestone, a budget) only those who follow the project or what led to it.
+_PROJECT_NEWS = frozenset({K.PROJECT_LIGHT_CHANGED, K.PROJECT_DONE, K.PROJECT_DELAYED})
+_LINK_TARGETS = {
+    LinkTarget.INITIATIVE: Target.INITIATIVE,
+    LinkTarget.QUESTION: Target.QUESTION,
+    LinkTarget.REPLY: Target.REPLY,
+}
 
 
 @dataclass
@@ -53,10 +81,12 @@ class Audience:
     excluded_followers_of: tuple[Target, int] | None = None
 
 
-def source_of(event: Event) -> InitiativeEvent | QuestionEvent | ReplyEvent | None:
+def source_of(event: Event) -> Step | None:
     """The timeline step the event comes from (its note and data), if any."""
     if event.source_id is None:
         return None
+    if event.source_type == "project_update":
+        return db.session.get(ProjectUpdate, event.source_id)
     if event.source_type == "initiative_event":
         return db.session.get(InitiativeEvent, event.source_id)
     if event.source_type == "question_event":
@@ -66,7 +96,11 @@ def source_of(event: Event) -> InitiativeEvent | QuestionEvent | ReplyEvent | No
     return None
 
 
-def item_of(event: Event) -> Initiative | Question | Reply | None:
+def item_of(event: Event) -> Item | None:
+    if event.item_type == "project":
+        return db.session.get(Project, event.item_id)
+    if event.item_type == "commitment":
+        return db.session.get(Commitment, event.item_id)
     if event.item_type == "initiative":
         return db.session.get(Initiative, event.item_id)
     if event.item_type == "question":
@@ -87,17 +121,30 @@ def of(event: Event) -> Audience:
     if isinstance(item, Initiative):
         _initiative(audience, Kind(event.kind), item)
     elif isinstance(item, Question):
-        _question(audience, Kind(event.kind), item, source_of(event))
+        step = source_of(event)
+        _question(
+            audience, Kind(event.kind), item, None if isinstance(step, ProjectUpdate) else step
+        )
     elif isinstance(item, Reply):
         _reply(audience, Kind(event.kind), item)
+    elif isinstance(item, Project):
+        _project(audience, Kind(event.kind), item, source_of(event))
+    else:
+        _commitment(audience, Kind(event.kind), item)
     return audience
 
 
-def _public(item: Initiative | Question | Reply) -> bool:
+def _public(item: Item) -> bool:
     if isinstance(item, Initiative):
         return initiative_permissions.can_view(None, item)
     if isinstance(item, Question):
         return question_permissions.can_view(None, item)
+    if isinstance(item, Project):
+        return True  # every project is public
+    if isinstance(item, Commitment):
+        # Public with its letter: a promise of a letter not yet published is nobody's news.
+        state = db.session.scalar(sa.select(Reply.state).where(Reply.id == item.reply_id))
+        return state in PUBLIC_REPLIES
     return item.is_public
 
 
@@ -231,6 +278,53 @@ def _reply(audience: Audience, kind: Kind, reply: Reply) -> None:
                     audience.follows.add((Target.COMMUNITY, initiative.community_id))
         if reply.forwarded_to_id is not None:
             audience.units.add(reply.forwarded_to_id)
+
+
+def _led_to(project_id: int) -> set[tuple[Target, int]]:
+    """The public initiatives, questions and letters that led to the project."""
+    rows = db.session.execute(
+        sa.select(ProjectLink.target, ProjectLink.target_id).where(
+            ProjectLink.project_id == project_id, ProjectLink.relation == LinkRelation.LED_TO
+        )
+    )
+    by_kind: dict[Target, set[int]] = defaultdict(set)
+    for target, target_id in rows:
+        by_kind[_LINK_TARGETS[target]].add(target_id)
+    return _public_only(by_kind)
+
+
+def _public_only(by_kind: dict[Target, set[int]]) -> set[tuple[Target, int]]:
+    # Those the public may read (one query per kind): the followers of an initiative hidden
+    # since it was linked hear nothing through it.
+    public: set[tuple[Target, int]] = set()
+    for target, ids in by_kind.items():
+        public |= {(target, target_id) for target_id in targets.describe(target, ids)}
+    return public
+
+
+def _project(audience: Audience, kind: Kind, project: Project, step: Step | None) -> None:
+    if kind is K.PROJECT_LINKED:
+        # The item that led to the project: its followers learn where its progress is told
+        # (and hear of the project's news from now on, through the link).
+        after = step.after if isinstance(step, ProjectUpdate) else {}
+        target = _LINK_TARGETS.get(LinkTarget(after["target"])) if "target" in after else None
+        if target is not None:
+            audience.follows |= _public_only({target: {int(after["target_id"])}})
+        return
+    audience.follows.add((Target.PROJECT, project.id))
+    audience.follows |= _led_to(project.id)
+    if kind in _PROJECT_NEWS:
+        audience.follows.add((Target.TOPIC, project.topic_id))
+        if project.community_id is not None:
+            audience.follows.add((Target.COMMUNITY, project.community_id))
+
+
+def _commitment(audience: Audience, kind: Kind, commitment: Commitment) -> None:
+    audience.follows.add((Target.REPLY, commitment.reply_id))
+    if commitment.project_id is not None:
+        audience.follows.add((Target.PROJECT, commitment.project_id))
+    if kind in (K.COMMITMENT_DUE_SOON, K.COMMITMENT_LATE):
+        audience.units.add(commitment.owner_unit_id)  # the unit that must keep it
 
 
 def recipients(audience: Audience, *, after: int, limit: int) -> list[User]:

@@ -1,4 +1,5 @@
-"""``flask notifications …``: the daily digests (cron) and the fan-out by hand.
+"""``flask notifications …``: the daily digests and the commitments' due dates (cron), and
+the fan-out by hand.
 
 The worker (``flask worker``) fans events out by itself; ``fan-out`` is for an operator who
 wants it done now, e.g. after restoring a backup.
@@ -10,7 +11,8 @@ import click
 from flask.cli import AppGroup
 
 from app.core import cli as core_cli
-from app.notifications import digests, fanout
+from app.extensions import db
+from app.notifications import clock, digests, fanout
 
 notifications_cli = AppGroup("notifications", help="Notifications: digests and fan-out.")
 
@@ -26,6 +28,18 @@ def send_digests_command() -> None:
     fanout.fan_out_all()
     sent = digests.send_digests()
     click.echo(f"{sent} digest(s) queued; the worker sends them.")
+
+
+@notifications_cli.command("commitments-due")
+def commitments_due_command() -> None:
+    """Announce, once each, commitments falling due soon and those now late (run it nightly).
+
+    Their owner units hear, and whoever follows the letter or the project. Pages show
+    "late" on time without it.
+    """
+    recorded = clock.commitments_due()
+    db.session.commit()
+    click.echo(f"{recorded} commitment(s) newly due soon or late.")
 
 
 @notifications_cli.command("fan-out")

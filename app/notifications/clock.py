@@ -1,10 +1,12 @@
-"""Events the clock makes: an answer or a response due soon, a response overdue.
+"""Events the clock makes: an answer or a response due soon, a response overdue, a
+commitment of a reply letter due soon or late.
 
 Called by the cron commands (``flask questions mark-overdue``, ``flask initiatives
 close-expired``). Each event has a key naming the item and the due date (``once_key``), so it
 is recorded once however often the command runs, and once more only if the date moves (an
 extension gives a new "due soon"). A question's overdue step is already its timeline's
-(``mark_overdue``); an initiative's overdue response has no step and is recorded here.
+(``mark_overdue``); an initiative's overdue response has no step and is recorded here, as a
+commitment's due date is (``flask notifications commitments-due``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from app.extensions import db
 from app.initiatives.models import Initiative, InitiativeState
 from app.notifications import recording
 from app.notifications.kinds import Kind
+from app.projects.models import Commitment, CommitmentState
 from app.questions.models import OPEN, Question
+from app.replies.models import PUBLIC as PUBLIC_REPLIES
+from app.replies.models import Reply
 
 
 def _soon() -> timedelta:
@@ -70,5 +75,36 @@ def initiatives_due(now: datetime | None = None) -> int:
             initiative_id,
             data={"due": due.isoformat()},
             once_key=f"{kind.value}:{initiative_id}:{due.date().isoformat()}",
+        )
+    return recorded
+
+
+def commitments_due() -> int:
+    """Record "due soon" and "late" for open commitments of public letters; how many are new.
+
+    Due soon: due today or within ``NOTIFY_DUE_SOON_DAYS``; late: its due date has passed
+    (the day after it, as ``Commitment.is_late`` says). A commitment of a letter not yet
+    public is skipped, not marked: once the letter is published the next run tells it.
+    """
+    today = local_today()
+    rows = db.session.execute(
+        sa.select(Commitment.id, Commitment.due_on)
+        .join(Reply, Reply.id == Commitment.reply_id)
+        .where(
+            Commitment.state == CommitmentState.OPEN,
+            Commitment.due_on <= today + _soon(),
+            Reply.state.in_(PUBLIC_REPLIES),
+        )
+        .order_by(Commitment.id)
+    )
+    recorded = 0
+    for commitment_id, due in rows:
+        kind = Kind.COMMITMENT_LATE if today > due else Kind.COMMITMENT_DUE_SOON
+        recorded += recording.record(
+            kind,
+            "commitment",
+            commitment_id,
+            data={"due": due.isoformat()},
+            once_key=f"{kind.value}:{commitment_id}:{due.isoformat()}",
         )
     return recorded

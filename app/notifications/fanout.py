@@ -27,11 +27,8 @@ from app.core.outbox import OutboxMessage
 from app.core.time import utcnow
 from app.core.urls import public_url_for
 from app.extensions import db
-from app.initiatives.models import Initiative
 from app.notifications import audience, messages, unsubscribe
 from app.notifications.models import Event, Mail, Notification
-from app.questions.models import Question
-from app.replies.models import Reply
 
 #: Put in the rendered mail where each reader's own unsubscribe address goes: a mail is
 #: rendered once per language and batch, not once per reader.
@@ -186,7 +183,7 @@ def _insert(event: Event, states: dict[int, Mail]) -> set[int]:
     return set(db.session.scalars(statement, rows))
 
 
-def _queue(event: Event, item: Initiative | Question | Reply, people: list[User]) -> None:
+def _queue(event: Event, item: audience.Item, people: list[User]) -> None:
     """The immediate e-mails of one batch, rendered once per language."""
     by_language: dict[str, list[User]] = defaultdict(list)
     for user in people:
@@ -219,9 +216,7 @@ def _language(language: str) -> str:
     return language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
 
 
-def _render(
-    event: Event, item: Initiative | Question | Reply, language: str
-) -> tuple[str, str, str]:
+def _render(event: Event, item: audience.Item, language: str) -> tuple[str, str, str]:
     with force_locale(language):
         message = messages.describe(event, item)
         context = {

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.initiatives.models import Initiative, InitiativeEvent
 from app.notifications import audience, messages
 from app.notifications.models import Event, Notification
+from app.projects.models import Commitment, Project, ProjectUpdate
 from app.questions.models import Question, QuestionEvent
 from app.replies.models import Reply, ReplyEvent
 
@@ -69,7 +70,7 @@ def describe_all(events: list[Event]) -> dict[int, messages.Message]:
     wanted: dict[str, set[int]] = defaultdict(set)
     for event in events:
         wanted[event.item_type].add(event.item_id)
-    items: dict[tuple[str, int], Initiative | Question | Reply] = {}
+    items: dict[tuple[str, int], audience.Item] = {}
     if wanted["initiative"]:
         found = db.session.scalars(
             sa.select(Initiative)
@@ -87,6 +88,16 @@ def describe_all(events: list[Event]) -> dict[int, messages.Message]:
     if wanted["reply"]:
         letters = db.session.scalars(sa.select(Reply).where(Reply.id.in_(sorted(wanted["reply"]))))
         items.update({("reply", row.id): row for row in letters})
+    if wanted["project"]:
+        projects = db.session.scalars(
+            sa.select(Project).where(Project.id.in_(sorted(wanted["project"])))
+        )
+        items.update({("project", row.id): row for row in projects})
+    if wanted["commitment"]:
+        promised = db.session.scalars(
+            sa.select(Commitment).where(Commitment.id.in_(sorted(wanted["commitment"])))
+        )
+        items.update({("commitment", row.id): row for row in promised})
     # Held while the messages are made: the session's identity map keeps objects weakly.
     steps = _load_steps(events)
     said = {}
@@ -116,6 +127,7 @@ def _load_steps(events: Iterable[Event]) -> list[object]:
         ("initiative_event", InitiativeEvent),
         ("question_event", QuestionEvent),
         ("reply_event", ReplyEvent),
+        ("project_update", ProjectUpdate),
     ):
         if wanted[source_type]:
             query = sa.select(model).where(model.id.in_(sorted(wanted[source_type])))

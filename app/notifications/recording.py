@@ -1,9 +1,11 @@
 """Writing the event log, in the transaction of the change it records.
 
 Steps of the public timelines become events by themselves: a listener sees each new
-``InitiativeEvent``, ``QuestionEvent`` and ``ReplyEvent`` as it is flushed and adds the
-event beside it on the same connection. No service has to remember to notify anyone, and a
-change that is rolled back takes its event with it, so nothing is ever told of it.
+``InitiativeEvent``, ``QuestionEvent``, ``ReplyEvent`` and ``ProjectUpdate`` (a project's
+timeline entry, which also carries a commitment kept or given up on the project) as it is
+flushed and adds the event beside it on the same connection. No service has to remember to
+notify anyone, and a change that is rolled back takes its event with it, so nothing is ever
+told of it.
 
 What has no timeline step (a due date coming close, a verdict, a unit now owing a response)
 is recorded with ``record``.
@@ -26,6 +28,7 @@ from app.initiatives.models import InitiativeEvent
 from app.notifications import kinds
 from app.notifications.kinds import Kind
 from app.notifications.models import Event
+from app.projects.models import ProjectUpdate
 from app.questions.models import QuestionEvent
 from app.replies.models import ReplyEvent
 
@@ -40,6 +43,12 @@ def _as_event(obj: object) -> dict[str, Any] | None:
     elif isinstance(obj, ReplyEvent):
         kind = kinds.of_reply_step(obj.kind, obj.data or {})
         item_type, item_id, source_type = "reply", obj.reply_id, "reply_event"
+    elif isinstance(obj, ProjectUpdate):
+        told = kinds.of_project_update(obj)
+        if told is None:
+            return None
+        kind, item_type, item_id = told
+        source_type = "project_update"
     else:
         return None
     if kind is None:

@@ -432,8 +432,9 @@ def _refused(question: Question, could: Callable[[Any, Question], bool]) -> Resp
 
 
 def _page_tags(question_id: int, slug: str | None = None) -> tuple[str, ...]:
-    # The page names its session, authors and due date: sessions and rules change it too.
-    return ("question", f"question:{question_id}", "sessions")
+    # The page names its session, authors and due date: sessions and rules change it too;
+    # and the projects it led to, with their lights.
+    return ("question", f"question:{question_id}", "sessions", "projects")
 
 
 _FORMS: dict[str, tuple[Callable[[Any, Question], bool], Callable[[Question], Any]]] = {

@@ -202,6 +202,15 @@ class Reply(Model):
             postgresql_where=sa.text(_PUBLIC_SQL),
             sqlite_where=sa.text(_PUBLIC_SQL),
         ),
+        # The open-data API's list: by publication (a letter imported today is new there),
+        # paged by cursor (migration p12apiidx0001).
+        sa.Index(
+            "ix_replies_public_published_at",
+            "published_at",
+            "id",
+            postgresql_where=sa.text(_PUBLIC_SQL),
+            sqlite_where=sa.text(_PUBLIC_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -146,7 +146,8 @@ def _load(reply_id: int) -> Reply:
 
 def _page_tags(reply_id: int) -> tuple[str, ...]:
     # The letter names what it answers (titles, due dates): a question's change shows here.
-    return ("reply", f"reply:{reply_id}", "question", "questions")
+    # Also its projects' lights (and its commitments, which touch ``reply:<id>``).
+    return ("reply", f"reply:{reply_id}", "question", "questions", "projects")
 
 
 # --- the public list ------------------------------------------------------------------------
@@ -267,6 +268,11 @@ def _render(reply: Reply, status: int = 200, **forms: Any) -> ResponseReturnValu
         **context,
     )
     return page, status
+
+
+#: The letter's page as its own views make it, for the views of commitments (app.projects),
+#: whose forms live on it and come back to it with their messages.
+render_page = _render
 
 
 def _verdict_questions(user: User | None, reply: Reply) -> list[Question]:

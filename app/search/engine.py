@@ -1,13 +1,17 @@
-"""Full-text search of initiatives, questions and reply letters: the same words, matches and
-order on PostgreSQL and SQLite.
+"""Full-text search of initiatives, questions, reply letters and projects: the same words,
+matches and order on PostgreSQL and SQLite.
 
-Written first for initiatives; questions and reply letters have an index each, built the same
-way (migrations ``j6qsearch0001`` and ``l8rsearch0001``), and every function here takes the
-``Index`` to search (``INITIATIVES`` by default, ``QUESTIONS``, ``REPLIES``). What follows says
-"initiatives"; for a question read its title for the title and summary, and its text for the
-text; for a letter its reference number and subject for the title, and its text for the text.
-Only a public letter (published, corrected or retracted) is in the index, and its reference
-number is split at its punctuation like any text ("032-11/2016" is 032, 11 and 2016).
+Written first for initiatives; questions, reply letters and projects have an index each, built
+the same way (migrations ``j6qsearch0001``, ``l8rsearch0001`` and ``o11psearch0001``), and
+every function here takes the ``Index`` to search (``INITIATIVES`` by default, ``QUESTIONS``,
+``REPLIES``, ``PROJECTS``). What follows says "initiatives"; for a question read its title for
+the title and summary, and its text for the text; for a letter its reference number and
+subject for the title, and its text for the text; for a project its code and title for the
+title, its summary for the summary and its description for the text. Only a public letter
+(published, corrected or retracted) is in the index, and its reference number is split at its
+punctuation like any text ("032-11/2016" is 032, 11 and 2016), as a project's code is
+("OB-2026-014" is ob, 2026 and 014). Every project is public, so every project is indexed;
+its "published" time in the index is when it was recorded (``created_at``).
 
 The index lives in the database and is kept in step with every write by triggers (migrations
 ``f1search0001``, ``f2search0002`` and ``h4search0003``): on PostgreSQL a ``search_vector``
@@ -136,6 +140,8 @@ _SEARCH_TABLES = (
     "question_search_documents",
     "replies_fts",
     "reply_search_documents",
+    "projects_fts",
+    "project_search_documents",
 )
 _SEARCH_COLUMNS = {("initiatives", "search_vector")}
 # The index on initiatives until h4search0003; since, the one on its documents, and the ids
@@ -147,6 +153,7 @@ _SEARCH_INDEXES = frozenset(
         "ix_initiatives_listed_id",
         "ix_question_search_documents_document",
         "ix_reply_search_documents_document",
+        "ix_project_search_documents_document",
     }
 )
 
@@ -292,6 +299,14 @@ REPLIES = Index(
     pg_key="reply_id",
     sqlite_fts="replies_fts",
     sqlite_weights=(10.0, 10.0, 0.0),
+)
+#: Code, title, summary, description: ranked by the code and the title (weight A on
+#: PostgreSQL, as a title) and the summary (B), as an initiative by its title and summary.
+PROJECTS = Index(
+    pg_documents=_documents("project_search_documents", "project_id", "project_search"),
+    pg_key="project_id",
+    sqlite_fts="projects_fts",
+    sqlite_weights=(10.0, 10.0, 5.0, 0.0),
 )
 
 
@@ -445,7 +460,10 @@ def best_first(hits: sa.Subquery, model: Any = Initiative) -> list[sa.ColumnElem
             hits.c.id.desc(),
             hits.c.position,
         ]
-    return [hits.c.rank.desc(), model.published_at.desc(), model.id.desc()]
+    # A project has no publication: it is public from when it was recorded, which is the
+    # time its documents hold on PostgreSQL (migration o11psearch0001).
+    newest = model.published_at if hasattr(model, "published_at") else model.created_at
+    return [hits.c.rank.desc(), newest.desc(), model.id.desc()]
 
 
 def similar(title: str, *, exclude_id: int | None = None, limit: int = 5) -> list[Initiative]:

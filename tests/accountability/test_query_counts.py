@@ -122,15 +122,16 @@ def visitor(
 #: Path -> statements for (anonymous, resident). The page: the years, the overdue answers
 #: (their count and one page, with their unit, group and councillors joined in), the figures
 #: per unit of the questions (both origins at once) and of the initiatives, per councillor,
-#: and the verdicts; signed in, the session with its account, and its roles. The files and
+#: the verdicts, and the commitments per unit; signed in, the session with its account, and
+#: its roles. The files and
 #: charts: their figures (units.csv: the questions' and the initiatives'); signed in, the
 #: session with its account (no template asks for the roles).
 PAGES = {
-    "/accountability/": (7, 9),
-    "/accountability/?year=2025&page=1": (7, 9),
-    "/accountability/?group=initiative": (4, 6),  # no councillors, no verdicts
-    "/accountability/?group=resident": (5, 7),  # no councillors, no initiatives
-    "/accountability/?page=2": (7, 9),
+    "/accountability/": (8, 10),
+    "/accountability/?year=2025&page=1": (8, 10),
+    "/accountability/?group=initiative": (5, 7),  # no councillors, no verdicts
+    "/accountability/?group=resident": (6, 8),  # no councillors, no initiatives
+    "/accountability/?page=2": (8, 10),
     "/accountability/overdue.csv": (1, 2),
     "/accountability/units.csv": (2, 3),
     "/accountability/councillors.csv": (1, 2),

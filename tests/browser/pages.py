@@ -80,8 +80,34 @@ NOT_PAGES = frozenset(
         "feeds.sessions",
         "feeds.session",
         "feeds.councillor",
+        "feeds.projects",
+        "feeds.project",
+        # The open-data API: JSON, validated against its OpenAPI document in tests/api.
+        "api.index",
+        "api.openapi_document",
+        "api.initiatives",
+        "api.initiative",
+        "api.questions",
+        "api.question",
+        "api.replies",
+        "api.reply",
+        "api.sessions",
+        "api.session",
+        "api.councillors",
+        "api.councillor",
+        "api.accountability",
+        "api.projects",
+        "api.project",
+        "api.commitments",
         # Marks one notification read and redirects to its item.
         "notifications.open_one",
+        "projects.export_csv",  # the filtered list of projects as CSV (the import's format)
+        "projects.commitments_csv",  # the commitments as CSV (tests/projects)
+        # Open data: a dumped CSV or the manifest (its "not generated yet" page is registered),
+        # and the DCAT-AP catalogue in RDF (read back by rdflib in tests/opendata).
+        "opendata.file",
+        "opendata.catalog",
+        "opendata.catalog_as",
     }
 )
 
@@ -546,4 +572,77 @@ PAGES: list[Page] = [
         submit=Submit("/me/follows"),  # neither a topic nor a local community chosen
     ),
     Page("unsubscribe-invalid", "/notifications/unsubscribe/forged", status=404),
+    # Projects (demo data: 2 amber, 3 red, 4 done, 5 and 6 of UOP, whose official is Tomaž
+    # ("non_resident"); 6 stale; milestone 10 is project 5's). Commitments of letter 1 (the
+    # sample, issued by KZ, Maja's unit): 1 kept, 2 open and late.
+    Page("projects", "/projects/"),
+    Page("projects-filtered", "/projects/?light=red&sort=delay&unit=UGDP"),
+    Page("projects-stale", "/projects/?light=stale"),
+    Page("projects-bad-filter", "/projects/?light=purple", status=400),
+    Page("project-amber", "/projects/2"),
+    Page("project-done", "/projects/4"),
+    Page("project-stale", "/projects/6"),
+    Page("project-official", "/projects/5", as_role="non_resident"),
+    *(
+        Page(
+            f"project-{name}-errors",
+            "/projects/5",
+            status=422,
+            as_role="non_resident",
+            submit=Submit(f"/projects/5/{action}", fill=fill),
+        )
+        for name, action, fill in (
+            ("status", "status", (("[name=status-progress]", "101"),)),
+            ("schedule", "schedule", (("[name=schedule-ends_on]", ""),)),
+            ("year", "years", (("[name=year-budget]", "-1"),)),
+            ("milestone", "milestones", ()),  # no title, no day
+            ("milestone-update", "milestones/10", (("[name=m10-planned_on]", ""),)),
+            ("link", "links", (("[name=link-target_id]", "999999"),)),
+        )
+    ),
+    Page("project-new", "/projects/new", as_role="non_resident"),
+    Page(
+        "project-new-errors",
+        "/projects/new",
+        status=422,
+        as_role="non_resident",
+        submit=Submit("/projects/new"),  # nothing filled in
+    ),
+    Page("project-edit", "/projects/5/edit", as_role="non_resident"),
+    Page(
+        "project-edit-errors",
+        "/projects/5/edit",
+        status=422,
+        as_role="non_resident",
+        submit=Submit("/projects/5/edit", fill=(("[name=title]", ""),)),
+    ),
+    Page("project-import", "/projects/import", as_role="non_resident"),
+    Page(
+        "project-import-errors",
+        "/projects/import",
+        status=422,
+        as_role="non_resident",
+        submit=Submit("/projects/import"),  # no file chosen
+    ),
+    Page("commitments", "/projects/commitments"),
+    Page("commitments-late", "/projects/commitments?state=late"),
+    Page("commitments-bad-filter", "/projects/commitments?state=lost", status=400),
+    Page("reply-commitments-official", "/replies/1", as_role="official"),
+    Page(
+        "reply-commitment-errors",
+        "/replies/1",
+        status=422,
+        as_role="official",
+        submit=Submit("/projects/commitments/for-reply/1"),  # nothing filled in
+    ),
+    Page(
+        "reply-commitment-close-errors",
+        "/replies/1",
+        status=422,
+        as_role="official",
+        submit=Submit("/projects/commitments/2/close"),  # kept, but on no day
+    ),
+    # Open data (the live server has not dumped: every file is "not generated yet")
+    Page("open-data", "/open-data"),
+    Page("open-data-not-yet", "/open-data/initiatives.csv", status=404),
 ]

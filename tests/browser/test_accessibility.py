@@ -38,6 +38,8 @@ def page_context(
 def submit_form(page: Any, submit: Submit) -> Any:
     """Fill in and send a form as a person does; the server's answer (a Playwright Response)."""
     form = page.locator(submit.form)
+    # A form folded in a disclosure (a project's updates) is opened first, as a person does.
+    form.evaluate("f => { const d = f.closest('details'); if (d) d.open = true; }")
     for selector, value in submit.fill:
         form.locator(selector).fill(value)
     with page.expect_response(lambda r: r.request.is_navigation_request()) as answer:

@@ -52,6 +52,7 @@ NOT_FORM_PAGES = frozenset(
         # refused (the account page with 422, tests/follows and tests/notifications).
         "notifications.settings",
         "notifications.unsubscribe",  # one button; the page says it is done (or the link bad)
+        "projects.remove_link",  # a button per link; redirects back to the project
     }
 )
 

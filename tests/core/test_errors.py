@@ -52,7 +52,11 @@ def test_rate_limit_gives_429_page(client: FlaskClient) -> None:
 def test_api_paths_get_json_errors(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
-    assert response.json == {"error": "Strani ni mogoče najti", "status": 404}
+    # An RFC 9457 problem (app/api/problems.py), not the site's HTML page.
+    assert response.mimetype == "application/problem+json"
+    assert response.json is not None
+    assert response.json["status"] == 404
+    assert response.json["instance"] == "/api/v1/nothing-here"
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,8 @@ from flask import Flask
 from app.auth.models import User
 from app.extensions import db
 from app.follows.models import Follow, Reason, Target
+from app.org.models import OrgUnit
+from app.projects import services as project_services
 from app.reference.models import LocalCommunity, Topic
 from tests.questions.conftest import (  # noqa: F401 (fixtures, found by name)
     Council,
@@ -43,6 +46,7 @@ class Things:
     session: int
     topic: int
     community: int
+    project: int
 
     def id_of(self, target: Target) -> int:
         return int(getattr(self, target.value))
@@ -54,11 +58,19 @@ class Things:
             Target.REPLY: f"/replies/{self.reply}",
             Target.COUNCILLOR: f"/councillors/{self.councillor}",
             Target.SESSION: f"/sessions/{self.session}",
+            Target.PROJECT: f"/projects/{self.project}",
         }[target]
 
 
 #: The targets that have a page with a follow button on it.
-WITH_A_PAGE = (Target.INITIATIVE, Target.QUESTION, Target.REPLY, Target.COUNCILLOR, Target.SESSION)
+WITH_A_PAGE = (
+    Target.INITIATIVE,
+    Target.QUESTION,
+    Target.REPLY,
+    Target.COUNCILLOR,
+    Target.SESSION,
+    Target.PROJECT,
+)
 #: The targets followed from "What I follow" (they have no page of their own).
 PLACES = (Target.TOPIC, Target.COMMUNITY)
 
@@ -73,7 +85,8 @@ def things(
     letters: Letters,  # noqa: F811
 ) -> Things:
     """A published initiative, a published resident's question, a published reply letter, a
-    seated councillor, the session held two weeks ago, a topic and a local community."""
+    seated councillor, the session held two weeks ago, a topic, a local community and a
+    project."""
     initiative = make_initiative()
     question = make_question()
     with app.app_context():
@@ -85,6 +98,18 @@ def things(
         )
         assert topic is not None
         assert community is not None
+        unit = db.session.scalar(sa.select(OrgUnit.id).order_by(OrgUnit.id))
+        with project_services.as_the_system():
+            project = project_services.create(
+                None,
+                "OB-2026-001",
+                project_services.Details(
+                    "Osvetlitev prehoda", "Prehod pri šoli", "", unit, topic, None, None
+                ),
+                starts_on=date(2026, 1, 1),
+                ends_on=date(2026, 12, 31),
+            )
+        db.session.commit()
         return Things(
             initiative=initiative,
             question=question,
@@ -93,6 +118,7 @@ def things(
             session=council.held_session_id,
             topic=topic,
             community=community,
+            project=project.id,
         )
 
 

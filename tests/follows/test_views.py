@@ -459,7 +459,7 @@ def test_what_the_public_cannot_see_cannot_be_followed(
     assert rows(app, signed_in) == []
     if target in WITH_A_PAGE:
         # The public has no page of it either.
-        public = Things(target_id, target_id, target_id, target_id, target_id, 0, 0)
+        public = Things(target_id, target_id, target_id, target_id, target_id, 0, 0, 0)
         assert app.test_client().get(public.page_of(target)).status_code == 404
 
 
@@ -647,6 +647,7 @@ def test_what_i_follow_lists_each_with_its_name_link_and_button(
         Target.SESSION: "20th regular session",
         Target.TOPIC: "Traffic and roads",
         Target.COMMUNITY: "Besnica",
+        Target.PROJECT: "Osvetlitev prehoda",
     }
     labels = {
         Target.INITIATIVE: "Initiative",
@@ -656,6 +657,7 @@ def test_what_i_follow_lists_each_with_its_name_link_and_button(
         Target.SESSION: "Session",
         Target.TOPIC: "Topic",
         Target.COMMUNITY: "Local community",
+        Target.PROJECT: "Project",
     }
     # Newest first: the last followed is on top.
     for item, target in zip(items, reversed(ALL_TARGETS), strict=True):
@@ -834,8 +836,8 @@ def test_what_i_follow_costs_the_same_for_few_and_many(
         follow_via_post(client, things, target)
     few = measure(client, count_queries, "/me/follows")
     # The session with its account; the form's topics and communities; the follows; one
-    # look-up for each of the seven kinds; the account's roles.
-    few.expect(12)
+    # look-up for each of the eight kinds; the account's roles.
+    few.expect(13)
     more_questions = [make_question(title=f"Vprašanje {n}") for n in range(3)]
     with app.app_context():
         me = account(signed_in)

@@ -211,7 +211,8 @@ def upload_folder(app: Flask, tmp_path: Path) -> Iterator[None]:
 # letters that answer it (app.replies.queries.published_for_initiative).
 # Signed in: the session with its account, its roles, and whether it supports the initiative.
 # The follow button: how many follow, and whether the visitor does, in one (app.follows).
-@pytest.mark.parametrize("bounds", [(8, 11)])
+# The projects it led to, with their lights (app.projects.queries.projects_of).
+@pytest.mark.parametrize("bounds", [(9, 12)])
 def test_an_initiatives_page_costs_the_same_with_many_supporters_events_and_attachments(
     app: Flask,
     client: FlaskClient,

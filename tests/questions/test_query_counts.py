@@ -97,7 +97,8 @@ PAGES = {
     # The person, their seats (term, body, group), their latest questions (cards: two
     # queries), how all of them fared (four columns of each), and the follow button.
     "/councillors/{person}": (6, 8),
-    "/search?q=razsvetljava": (7, 9),  # and the reply letters' count and page
+    # and the reply letters' and the projects' count and page
+    "/search?q=razsvetljava": (9, 11),
 }
 
 
@@ -125,8 +126,9 @@ def test_a_page_costs_the_same_for_few_questions_and_many(
 #: (``due.context``); a resident's also what took it up (with its authors) and, signed in,
 #: whether one supports it. Signed in: the session with its account and its roles. Both: the
 #: public reply letters that answer it, and where there is one (the sample) their verdicts.
-#: And the follow button: how many follow, and whether the visitor does (one query).
-DETAIL = {"council": (11, 13), "resident": (11, 14)}
+#: And the follow button: how many follow, and whether the visitor does (one query); and the
+#: projects it led to or that speak of it (one, ``projects.queries.projects_of``).
+DETAIL = {"council": (12, 14), "resident": (12, 15)}
 
 
 @pytest.mark.usefixtures("demo")

@@ -108,8 +108,10 @@ PUBLIC_PAGES = {
     # attachments, events, the questions' authors; and the verdicts. Signed in: whether the
     # official supports each question it answers (to offer the verdict form) — ONE statement
     # per question (``views._verdict_questions``): 13 with one question, 15 with three. And
-    # the follow button (how many follow, and whether the visitor does: one query).
-    "letter": ("/replies/{reply}", (10, 13)),
+    # the follow button (how many follow, and whether the visitor does: one query). The
+    # projects it speaks of and its commitments (two); for an official of the issuing unit
+    # also the units to choose the owner of a new commitment from.
+    "letter": ("/replies/{reply}", (12, 16)),
     # The same letter, without the verdicts; the QR code loads the whole letter too.
     "json": ("/replies/{reply}.json", (8, 9)),
     "qr": ("/replies/{reply}/qr.svg", (8, 9)),
@@ -144,14 +146,15 @@ def test_a_public_page_costs_the_same_for_one_letter_and_many(
 
 
 #: A letter in the works, seen by an official of the issuing unit (with the workflow's forms):
-#: the session, the letter as on its public page (eight), the account's roles; no verdicts.
+#: the session, the letter as on its public page (eight), the account's roles; no verdicts;
+#: its commitments and the units to choose a new one's owner from (the issuing unit's form).
 #: The form to edit it: the session and roles, the letter, the units and people to choose
 #: from, the council it is addressed to. The officials' list of letters in the works: the
 #: session, the roles, the letters (issuer joined in).
 INTERNAL_PAGES = {
-    "draft": ("draft", "/replies/{reply}", 10),
-    "in_review": ("in_review", "/replies/{reply}", 10),
-    "signed": ("signed", "/replies/{reply}", 10),
+    "draft": ("draft", "/replies/{reply}", 12),
+    "in_review": ("in_review", "/replies/{reply}", 12),
+    "signed": ("signed", "/replies/{reply}", 12),
     "edit": ("draft", "/replies/{reply}/edit", 13),
     "drafts": ("draft", "/replies/drafts", 3),
 }
