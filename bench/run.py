@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 import requests
@@ -385,6 +386,14 @@ def _endpoints(
     reply_pages, reply_data, reply_facts = _reply_endpoints(
         seeding, connection, folder, rotation, get
     )
+    project_pages, project_data, project_facts = _project_endpoints(connection, rotation, get)
+    reply_pages += project_pages + _api_endpoints(connection, rotation, get)
+    reply_data += project_data
+    reply_facts["reply_rotation_pages"] = [
+        *reply_facts.get("reply_rotation_pages", []),
+        *project_facts.pop("project_rotation_pages", []),
+    ]
+    reply_facts.update(project_facts)
     measured = [
         get("list, default (newest)", "/initiatives/"),
         get("list, most supported", "/initiatives/?sort=supported"),
@@ -662,6 +671,133 @@ def _reply_endpoints(
         ],
     }
     return measured, data, facts
+
+
+def _project_endpoints(
+    connection: psycopg.Connection[Any], rotation: Any, get: Any
+) -> tuple[list[Endpoint], list[Endpoint], dict[str, Any]]:
+    """Projects and commitments (issue 12): the list with its filters and sorts, a deep page,
+    the project pages, the commitments; the CSV export (informational)."""
+    if _one(connection, "SELECT to_regclass('projects') IS NOT NULL") is not True:
+        return [], [], {}
+    total = int(_one(connection, "SELECT count(*) FROM projects") or 0)
+    if not total:
+        return [], [], {}
+    pages = max(1, -(-total // 20))
+    deep = max(1, int(pages * 0.9))
+    unit = _one(
+        connection,
+        "SELECT o.code FROM projects p JOIN org_units o ON o.id = p.unit_id"
+        " GROUP BY o.code ORDER BY count(*) DESC LIMIT 1",
+    )
+    topic = _one(
+        connection,
+        "SELECT t.slug FROM projects p JOIN topics t ON t.id = p.topic_id"
+        " GROUP BY t.slug ORDER BY count(*) DESC LIMIT 1",
+    )
+    year = _one(
+        connection,
+        "SELECT extract(year FROM starts_on)::int FROM projects GROUP BY 1"
+        " ORDER BY count(*) DESC LIMIT 1",
+    )
+    word = _one(
+        connection,
+        "SELECT split_part(title, ' ', 1) FROM projects WHERE length(split_part(title, ' ', 1)) > 4"
+        " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+    )
+    chosen = _ids(connection, "SELECT id FROM projects ORDER BY md5(id::text) LIMIT 200")
+    fullest = _one(
+        connection,
+        "SELECT project_id FROM project_updates GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    )
+    connection.rollback()
+    measured = [
+        get("projects, default (recently updated)", "/projects/"),
+        get("projects, red", "/projects/?light=red"),
+        get("projects, stale", "/projects/?light=stale"),
+        get(f"projects, unit ({unit})", f"/projects/?unit={unit}"),
+        get(f"projects, topic and year ({topic}, {year})", f"/projects/?topic={topic}&year={year}"),
+        get("projects, most delayed", "/projects/?sort=delay"),
+        get("projects, most over budget", "/projects/?sort=overrun"),
+        get(f"projects, deep page ({deep} of {pages})", f"/projects/?page={deep}"),
+        rotation(
+            f"project page ({len(chosen)} rotating)",
+            "/projects/<id>",
+            "page",
+            [f"/projects/{i}" for i in chosen],
+        ),
+        get("commitments", "/projects/commitments"),
+        get("commitments, late", "/projects/commitments?state=late"),
+    ]
+    if word:
+        # wrk takes an address as it goes on the wire: a Slovenian word percent-encoded.
+        measured.append(get(f"projects, text ({word})", f"/projects/?q={quote(word)}", "search"))
+    data = [replace(get("projects CSV export (whole list)", "/projects/export.csv", "export"),
+                    connections=WORKERS)]  # fmt: skip
+    facts = {
+        "projects": total,
+        "project_list_pages": pages,
+        "project_deep_page": deep,
+        "project_filters": {"unit": unit, "topic": topic, "year": year, "q": word},
+        "project_rotation_pages": [("project page (longest timeline)", f"/projects/{fullest}")],
+    }
+    return measured, data, facts
+
+
+def _api_endpoints(connection: psycopg.Connection[Any], rotation: Any, get: Any) -> list[Endpoint]:
+    """The open-data API's lists (issue 12): the first page, a filter, a page deep in the walk
+    (by its cursor), and items; held to the pages' targets."""
+    from app.core.pagination import encode_cursor
+
+    listed = "state IN ('published', 'awaiting_response', 'answered', 'completed', 'expired')"
+    count = int(_one(connection, f"SELECT count(*) FROM initiatives WHERE {listed}") or 0)  # noqa: S608
+    deep = connection.execute(
+        f"SELECT published_at, id FROM initiatives WHERE {listed}"  # noqa: S608
+        " ORDER BY published_at DESC, id DESC OFFSET %s LIMIT 1",
+        (max(0, int(count * 0.9) - 1),),
+    ).fetchone()
+    initiatives = _ids(
+        connection,
+        f"SELECT id FROM initiatives WHERE {listed} ORDER BY md5(id::text) LIMIT 200",  # noqa: S608
+    )
+    has_projects = _one(connection, "SELECT to_regclass('projects') IS NOT NULL") is True
+    projects = (
+        _ids(connection, "SELECT id FROM projects ORDER BY md5(id::text) LIMIT 200")
+        if has_projects
+        else []
+    )
+    connection.rollback()
+    measured = [
+        get("API initiatives, first page", "/api/v1/initiatives"),
+        get("API initiatives, open + topic", "/api/v1/initiatives?state=open&topic=promet"),
+        get("API questions, first page", "/api/v1/questions"),
+        get("API replies, first page", "/api/v1/replies"),
+        rotation(
+            f"API initiative ({len(initiatives)} rotating)",
+            "/api/v1/initiatives/<id>",
+            "page",
+            [f"/api/v1/initiatives/{i}" for i in initiatives],
+        ),
+    ]
+    if deep is not None:
+        cursor = "n." + encode_cursor([deep[0], deep[1]])
+        measured.append(
+            get(f"API initiatives, deep page (90% of {count:,})",
+                f"/api/v1/initiatives?cursor={cursor}")
+        )  # fmt: skip
+    if projects:
+        measured += [
+            get("API projects, first page", "/api/v1/projects"),
+            get("API projects, red", "/api/v1/projects?light=red"),
+            get("API commitments, late", "/api/v1/commitments?state=late"),
+            rotation(
+                f"API project ({len(projects)} rotating)",
+                "/api/v1/projects/<id>",
+                "page",
+                [f"/api/v1/projects/{i}" for i in projects],
+            ),
+        ]
+    return measured
 
 
 def _follow_endpoints(

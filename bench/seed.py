@@ -1949,6 +1949,20 @@ def finish_follows(seeding: Seeding) -> str:
     return seed_follows.finish_follows(seeding)
 
 
+def write_projects(seeding: Seeding) -> str:
+    """Projects, their years, milestones, timelines and links; commitments of replies
+    (``bench/seed_projects.py``)."""
+    from bench import seed_projects
+
+    return seed_projects.write_projects(seeding)
+
+
+def finish_projects(seeding: Seeding) -> str:
+    from bench import seed_projects
+
+    return seed_projects.finish_projects(seeding)
+
+
 #: The seeders in order. A later feature appends its own (questions, replies, follows …).
 SEEDERS: list[Callable[[Seeding], str]] = [
     seed_reference,
@@ -1964,6 +1978,8 @@ SEEDERS: list[Callable[[Seeding], str]] = [
     finish_replies,
     write_follows,
     finish_follows,
+    write_projects,
+    finish_projects,
 ]
 
 

@@ -26,6 +26,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from app.core.urls import mailto_address, public_url_for
 from app.opendata.datasets import DATA_THEME, GOVERNMENT, Dataset, all_datasets
 from app.opendata.dumps import Entry, Manifest
+from app.opendata.syntaxes import API_DESCRIPTION, API_ROOT
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")  # rdflib has it, but untyped
@@ -41,9 +42,6 @@ AVAILABLE = URIRef(_EU + "planned-availability/AVAILABLE")
 LOCAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/LocalAuthority")
 ATTRIBUTION = URIRef("http://purl.org/adms/licencetype/Attribution")
 OPENAPI = URIRef("https://spec.openapis.org/oas/v3.1.0")
-#: The API's root on the site (``app.api``'s blueprint), and its OpenAPI document.
-API_ROOT = "/api/v1/"
-API_DESCRIPTION = "/api/v1/openapi.json"
 
 #: Licences in the EU's licence authority, by the URL of their legal text (with or without
 #: the trailing slash): harvesters, and data.europa.eu's quality score, recognise these.
@@ -55,12 +53,6 @@ _EU_LICENCES = {
 #: The labels the EU vocabularies themselves give (not Glas's words, so not translated).
 _THEME_LABELS = {"sl": "Vlada in javni sektor", "en": "Government and public sector"}
 
-#: Media types of the three syntaxes, by the name rdflib gives each.
-MEDIA_TYPES = {
-    "turtle": "text/turtle",
-    "xml": "application/rdf+xml",
-    "json-ld": "application/ld+json",
-}
 _PREFIXES = {
     "dcat": DCAT,
     "dct": DCTERMS,

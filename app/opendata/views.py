@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, ngettext
 
 from app.core.urls import public_url_for
-from app.opendata import bp, catalogue, dumps
+from app.opendata import bp, dumps, syntaxes
 from app.opendata.datasets import Dataset, all_datasets, by_file
 
 #: How long a client may keep a file before asking again; a new dump comes once a day, and
@@ -79,8 +79,8 @@ def index() -> ResponseReturnValue:
         },
         licence_name=config["OPEN_DATA_LICENCE"],
         licence_url=config["OPEN_DATA_LICENCE_URL"],
-        api_root=public + catalogue.API_ROOT,
-        api_description=public + catalogue.API_DESCRIPTION,
+        api_root=public + syntaxes.API_ROOT,
+        api_description=public + syntaxes.API_DESCRIPTION,
         api_examples=[(kind, public + path) for kind, path in API_EXAMPLES],
         feeds={
             "initiatives": public_url_for("feeds.initiatives"),
@@ -124,8 +124,11 @@ def file(name: str) -> ResponseReturnValue:
 
 
 def _catalogue_response(syntax: str) -> Response:
+    # Here, not at the top: rdflib is loaded by the first request for the catalogue only.
+    from app.opendata import catalogue
+
     graph = catalogue.build(dumps.read_manifest())
-    media_type = catalogue.MEDIA_TYPES[syntax]
+    media_type = syntaxes.MEDIA_TYPES[syntax]
     response = Response(
         catalogue.serialise(graph, syntax), content_type=f"{media_type}; charset=utf-8"
     )
@@ -148,9 +151,9 @@ def catalog_as(extension: str) -> ResponseReturnValue:
 @bp.get("/open-data/catalog")
 def catalog() -> ResponseReturnValue:
     """The catalogue in the syntax the client asks for (``Accept``); Turtle by default."""
-    offered = {media_type: syntax for syntax, media_type in catalogue.MEDIA_TYPES.items()}
+    offered = {media_type: syntax for syntax, media_type in syntaxes.MEDIA_TYPES.items()}
     if not request.accept_mimetypes:
-        chosen: str | None = catalogue.MEDIA_TYPES["turtle"]
+        chosen: str | None = syntaxes.MEDIA_TYPES["turtle"]
     else:
         chosen = request.accept_mimetypes.best_match(list(offered))
     if chosen is None:
