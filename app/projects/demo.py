@@ -19,10 +19,17 @@ from app.extensions import db
 from app.initiatives.models import Initiative
 from app.org.models import OrgUnit
 from app.projects import services
-from app.projects.models import Light, LinkRelation, LinkTarget, Project
+from app.projects.models import (
+    Commitment,
+    CommitmentState,
+    Light,
+    LinkRelation,
+    LinkTarget,
+    Project,
+)
 from app.questions.models import Question
 from app.reference.models import LocalCommunity, Topic
-from app.replies.models import PUBLIC, Reply
+from app.replies.models import PUBLIC, Reply, ReplyCoverage
 
 
 @dataclass(frozen=True)
@@ -347,8 +354,6 @@ def _reply_for(name: str) -> Reply | None:
     by_number = db.session.scalar(sa.select(Reply).where(Reply.reference_number == name))
     if by_number is not None:
         return by_number
-    from app.replies.models import ReplyCoverage
-
     return db.session.scalar(
         sa.select(Reply)
         .join(ReplyCoverage, ReplyCoverage.reply_id == Reply.id)
@@ -359,8 +364,6 @@ def _reply_for(name: str) -> Reply | None:
 
 
 def _seed_commitments(units: dict[str, int]) -> None:
-    from app.projects.models import Commitment, CommitmentState
-
     day = today()
     for name, text, unit, due, code, closed in COMMITMENTS:
         reply = _reply_for(name)

@@ -33,6 +33,7 @@ from app.org.models import OrgUnit
 from app.projects import money, queries, services
 from app.projects.export import BUDGET_PREFIX, IMPORT_COLUMNS, READ_ONLY_COLUMNS, SPENT_PREFIX
 from app.projects.models import Light, Project
+from app.reference.kept import communities_by_slug, topics_by_slug, units_by_code
 from app.reference.models import LocalCommunity, Topic
 
 #: The largest file and the most lines one import takes (a municipality has hundreds).
@@ -194,14 +195,14 @@ def _bad_day(column: str) -> date:
 
 def _unit(text: str, kept: int | None = None) -> int:
     """The unit of a code: an active one, or the project's own (``kept``) retired since."""
-    unit = queries.units_by_code().get(text.strip())
+    unit = units_by_code().get(text.strip())
     if unit is None or not (unit.is_active or unit.id == kept):
         raise services.Invalid("unit", _l("No unit has the code %(code)s.", code=text.strip()))
     return unit.id
 
 
 def _topic(text: str, kept: int | None = None) -> int:
-    topic = queries.topics_by_slug().get(text.strip())
+    topic = topics_by_slug().get(text.strip())
     if topic is None or not (topic.is_active or topic.id == kept):
         raise services.Invalid("topic", _l("No topic is called %(slug)s.", slug=text.strip()))
     return topic.id
@@ -211,7 +212,7 @@ def _community(text: str, kept: int | None = None) -> int | None:
     slug = text.strip()
     if not slug:
         return None
-    community = queries.communities_by_slug().get(slug)
+    community = communities_by_slug().get(slug)
     if community is None or not (community.is_active or community.id == kept):
         raise services.Invalid("community", _l("No local community is called %(slug)s.", slug=slug))
     return community.id

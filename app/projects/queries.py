@@ -17,10 +17,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
-from app.core import pagecache, pagination
-from app.core.db import detached_copies
+from app.core import pagination
 from app.core.time import LOCAL_TZ, today
 from app.extensions import db
+from app.initiatives.models import PUBLIC as PUBLIC_INITIATIVES
 from app.initiatives.models import Initiative
 from app.org.models import OrgUnit
 from app.projects.models import (
@@ -33,7 +33,9 @@ from app.projects.models import (
     ProjectLink,
     ProjectUpdate,
 )
+from app.questions import permissions as question_permissions
 from app.questions.models import Question
+from app.reference.kept import communities_by_slug, topics_by_slug, units_by_code
 from app.reference.models import LocalCommunity, Topic
 from app.replies.models import PUBLIC as PUBLIC_REPLIES
 from app.replies.models import Reply
@@ -123,20 +125,6 @@ _LIGHTS = frozenset({*(light.value for light in Light), STALE})
 def canonical_query(pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
     return pagination.canonical_query(
         pairs, defaults={}, sort_with_text=Sort.RELEVANCE.value, sort=Sort.UPDATED.value
-    )
-
-
-def units_by_code() -> dict[str, OrgUnit]:
-    return pagecache.memoized("projects.units", lambda: detached_copies(OrgUnit, "code"))
-
-
-def topics_by_slug() -> dict[str, Topic]:
-    return pagecache.memoized("projects.topics", lambda: detached_copies(Topic, "slug"))
-
-
-def communities_by_slug() -> dict[str, LocalCommunity]:
-    return pagecache.memoized(
-        "projects.communities", lambda: detached_copies(LocalCommunity, "slug")
     )
 
 
@@ -402,8 +390,6 @@ def linked_items(project_id: int) -> list[Linked]:
         by_kind.setdefault(row.target, set()).add(row.target_id)
     found: dict[tuple[LinkTarget, int], Initiative | Question | Reply] = {}
     if ids := by_kind.get(LinkTarget.INITIATIVE):
-        from app.initiatives.models import PUBLIC as PUBLIC_INITIATIVES
-
         for initiative in db.session.scalars(
             sa.select(Initiative).where(
                 Initiative.id.in_(ids), Initiative.state.in_(list(PUBLIC_INITIATIVES))
@@ -411,8 +397,6 @@ def linked_items(project_id: int) -> list[Linked]:
         ):
             found[(LinkTarget.INITIATIVE, initiative.id)] = initiative
     if ids := by_kind.get(LinkTarget.QUESTION):
-        from app.questions import permissions as question_permissions
-
         for question in db.session.scalars(sa.select(Question).where(Question.id.in_(ids))):
             if question_permissions.can_view(None, question):
                 found[(LinkTarget.QUESTION, question.id)] = question

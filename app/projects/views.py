@@ -63,8 +63,11 @@ from app.projects.models import (
     Project,
     ProjectLink,
 )
+from app.reference import kept
+from app.replies import queries as reply_queries
 from app.replies.models import PUBLIC as PUBLIC_REPLIES
 from app.replies.models import Reply
+from app.replies.views import render_page
 
 #: What a link's target is called (its timeline entry says "initiative 42").
 LINK_KIND_LABELS = {
@@ -170,9 +173,9 @@ def index() -> ResponseReturnValue:
         page=page,
         filters=filters,
         board=queries.board(filters),
-        units=_active(queries.units_by_code()),
-        topics=sorted(queries.topics_by_slug().values(), key=lambda t: t.name),
-        communities=sorted(queries.communities_by_slug().values(), key=lambda c: c.name),
+        units=_active(kept.units_by_code()),
+        topics=sorted(kept.topics_by_slug().values(), key=lambda t: t.name),
+        communities=sorted(kept.communities_by_slug().values(), key=lambda c: c.name),
         years=queries.years(),
         sorts=queries.SORT_LABELS,
         lights=list(Light),
@@ -704,7 +707,7 @@ def commitments() -> ResponseReturnValue:
         filters=filters,
         replies=queries.replies_by_id({c.reply_id for c in page.items}),
         states=queries.COMMITMENT_FILTER_LABELS,
-        units=_active(queries.units_by_code()),
+        units=_active(kept.units_by_code()),
         today=today(),
     )
 
@@ -756,9 +759,6 @@ def record_commitment(reply_id: int) -> ResponseReturnValue:
 
 def _reply_page(reply: Reply, **forms: Any) -> ResponseReturnValue:
     """The letter's page again, with the commitment form that failed and its messages."""
-    from app.replies import queries as reply_queries
-    from app.replies.views import render_page
-
     for name, form in forms.items():
         g.setdefault(name, form)
     loaded = reply_queries.for_page(reply.id)

@@ -12,12 +12,12 @@ from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.auth import permissions as auth
 from app.auth.models import Role, User
-from app.core import pagecache, pagination
-from app.core.db import detached_copies
+from app.core import pagination
 from app.core.time import today
 from app.extensions import db
 from app.org.models import OrgUnit
 from app.questions.models import Question, QuestionAuthor
+from app.reference.kept import units_by_code
 from app.replies.models import (
     INTERNAL,
     PUBLIC,
@@ -82,10 +82,6 @@ def _id(value: Any, field: str, *, low: int = 1, high: int = 2**31 - 1) -> int |
     if not text.isascii() or not text.isdigit() or len(text) > 10 or not low <= int(text) <= high:
         raise BadFilter(field)
     return int(text)
-
-
-def units_by_code() -> dict[str, OrgUnit]:
-    return pagecache.memoized("replies.units", lambda: detached_copies(OrgUnit, "code"))
 
 
 def parse_filters(args: Any) -> Filters:

@@ -44,6 +44,7 @@ from app.extensions import db, limiter
 from app.questions import permissions as question_permissions
 from app.questions.models import Question, QuestionSupport
 from app.questions.services import has_supported
+from app.reference import kept
 from app.replies import bp, export, permissions, queries, services, verification
 from app.replies.forms import (
     AnnexForm,
@@ -177,7 +178,7 @@ def index() -> ResponseReturnValue:
         page=page,
         filters=filters,
         units=sorted(
-            (u for u in queries.units_by_code().values() if u.is_active), key=lambda u: u.name
+            (u for u in kept.units_by_code().values() if u.is_active), key=lambda u: u.name
         ),
         years=queries.years(),
         types=TYPE_LABELS,

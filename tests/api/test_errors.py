@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from tests.api.conftest import Api, Dataset
@@ -164,17 +163,16 @@ def test_a_fault_is_a_500_problem_without_a_trace(
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_a_lost_database_is_a_503_problem_with_retry_after(
-    api: Api, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from app.extensions import db
+def test_a_lost_database_is_a_503_problem_with_retry_after(api_for: Any, database_url: str) -> None:
+    """A real database that does not answer: nothing listens on port 1 of loopback."""
+    from app import create_app
+    from tests.conftest import base_config
 
-    def lost(*_args: Any, **_kwargs: Any) -> Any:
-        raise sa.exc.OperationalError(None, None, Exception("connection refused"))
-
-    monkeypatch.setattr(db.session, "scalar", lost)
-    response = api.get(f"/api/v1/initiatives/{dataset.initiatives[0]}")
+    unreachable = "postgresql+psycopg://glas@127.0.0.1:1/nothing"
+    other = create_app(base_config(unreachable, PROPAGATE_EXCEPTIONS=False))
+    response = api_for(other).get("/api/v1/initiatives/1")
     assert response.status_code == 503
+    assert response.get_json()["status"] == 503
     # At least the 5 s the database asks for (the limiter may name a later moment).
     assert int(response.headers["Retry-After"]) >= 5
 
