@@ -10,7 +10,7 @@ OIDC_PORT ?= 5001
 
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: demo demo-config test lint format translations screenshots clean help
+.PHONY: demo demo-config test lint format translations screenshots clean help cluster drills cluster-tools
 
 help:
 	@echo "make demo         set up and run Glas on SQLite with demo data at http://$(HOST):$(PORT)"
@@ -18,6 +18,8 @@ help:
 	@echo "make lint         ruff check, ruff format --check and mypy --strict on app/"
 	@echo "make format       ruff format and ruff check --fix"
 	@echo "make screenshots  refresh docs/screenshots from the browser tests"
+	@echo "make cluster      run the reference deployment of deploy/ on this machine (HAProxy, 2 app servers, ...)"
+	@echo "make drills       start that cluster and run the 8 fault drills under load (docs/reliability.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,3 +101,22 @@ bench: $(VENV)/.app $(VENV)/.bench translations
 		fi; \
 	done
 	$(BIN)/python -m bench.run $(if $(SCALE),--scale $(SCALE),--scale 1 --scale 10)
+
+# --- make cluster / make drills: deploy/ on one machine, and its fault drills (not in make test) ---
+CLUSTER_TOOLS := haproxy redis-server openssl
+
+cluster-tools:
+	@need=""; for tool in $(CLUSTER_TOOLS); do command -v $$tool >/dev/null || need="$$need $$tool"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || need="$$need postgresql"; \
+	if [ -n "$$need" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "missing:$$need (sudo apt-get install$$need)"; exit 1; fi; \
+		echo "Installing:$$need"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; }; \
+	fi
+
+cluster: cluster-tools $(VENV)/.app $(VENV)/.test $(VENV)/.bench node_modules/.installed translations
+	$(BIN)/python -m deploy.cluster
+
+drills: cluster-tools $(VENV)/.app $(VENV)/.test $(VENV)/.bench node_modules/.installed translations
+	$(BIN)/python -m deploy.cluster.drills $(if $(ONLY),--only $(ONLY)) --results .cluster-drills/results.json

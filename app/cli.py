@@ -109,6 +109,7 @@ def seed_demo_command() -> None:
 
 def register(app: Flask) -> None:
     from app.auth.cli import users_cli
+    from app.backup.cli import backup_cli
     from app.council.cli import council_cli
     from app.initiatives.cli import initiatives_cli
     from app.notifications.cli import notifications_cli
@@ -129,6 +130,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     app.cli.add_command(open_data_cli)
     app.cli.add_command(projects_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(translate)
     app.cli.add_command(seed_demo_command)
     core_cli.register(app)  # flask worker (the e-mail outbox)

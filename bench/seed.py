@@ -2015,7 +2015,11 @@ def seed(
     rng = random.Random(f"glas-bench-{scale.factor}")  # noqa: S311  (test data, not secrets)
     words, frequencies = load_vocabulary()
     with psycopg.connect(
-        dbname=url.database, user=url.username, host=str(url.query["host"])
+        dbname=url.database,
+        user=url.username,
+        host=str(url.query["host"]),
+        # The benchmark's cluster listens on the default port; make cluster's does not.
+        port=str(url.port or url.query.get("port") or 5432),
     ) as connection:
         seeding = Seeding(
             app=app,

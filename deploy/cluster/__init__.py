@@ -1,0 +1,2 @@
+"""The reference deployment on one machine (``make cluster``) and its fault drills
+(``make drills``)."""
