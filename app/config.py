@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from flask import Flask
 from limits import parse_many
 
+from app.core.ratelimits import STORE_TIMEOUT_SECONDS
+
 
 class Defaults:
     """Defaults loaded first; the environment and instance config override them."""
@@ -33,6 +35,12 @@ class Defaults:
     # No pool_pre_ping: it costs a round trip on every request. app/core/db.py pings only a
     # connection that lay idle, and turns a connection lost to a server restart into a 503.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
+    #: A PostgreSQL hot standby of the database (app/core/replica.py); unset: none.
+    REPLICA_DATABASE_URI: str | None = None
+    #: The replica is read only while at most this many seconds behind the primary.
+    REPLICA_MAX_LAG_SECONDS = 5
+    #: How often each process measures the replica's lag again (at most the bound).
+    REPLICA_CHECK_SECONDS = 1
 
     LANGUAGES: ClassVar[list[str]] = ["sl", "en"]
     BABEL_DEFAULT_LOCALE = "sl"
@@ -40,6 +48,8 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = "../translations"
 
     RATELIMIT_STORAGE_URI = "memory://"
+    #: Passed to the store's client; for Redis ``finalize`` adds short socket timeouts.
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, Any]] = {}
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
 
@@ -174,6 +184,7 @@ _STRING_SETTINGS = (
     "OPEN_DATA_FOLDER",
     "OPEN_DATA_LICENCE",
     "OPEN_DATA_LICENCE_URL",
+    "REPLICA_DATABASE_URI",
 )
 _ACR_PREFIX = "http://eidas.europa.eu/LoA/"
 _KNOWN_ACR = tuple(_ACR_PREFIX + level for level in ("low", "substantial", "high"))
@@ -198,6 +209,8 @@ def finalize(app: Flask) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/glas.db"
+
+    _check_replica(config)
 
     public_url = config.get("PUBLIC_URL") or ""
     parts = urlsplit(public_url)
@@ -233,6 +246,7 @@ def finalize(app: Flask) -> None:
             f"{env_name('CACHE_REDIS_URL')} must be a redis://, rediss:// or unix:// URL, "
             f"got one starting {urlsplit(redis_url).scheme!r}."
         )
+    _limit_store_options(config)
     if not config.get("UPLOAD_FOLDER"):
         config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     _check_int(config, "PROJECT_STALE_DAYS", low=1, high=3650)
@@ -323,6 +337,55 @@ def finalize(app: Flask) -> None:
                 f"{env_name(key)} is too short: use at least {_MIN_SECRET_LENGTH} random "
                 'characters, e.g. python -c "import secrets; print(secrets.token_hex(32))".'
             )
+
+
+#: Schemes of ``limits``' Redis store, whose client takes redis-py's socket timeouts.
+_REDIS_STORE_SCHEMES = ("redis", "rediss", "redis+unix")
+
+
+def _limit_store_options(config: dict[str, Any]) -> None:
+    """Short timeouts for a Redis store of the rate limits, unless the operator set others.
+
+    redis-py waits for ever by default: a Redis that stopped answering (a dead host, a
+    firewall that drops) would hold every worker that checks a limit.
+    """
+    options = config.get("RATELIMIT_STORAGE_OPTIONS") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(
+            f"{env_name('RATELIMIT_STORAGE_OPTIONS')} must be a JSON object of the store's "
+            'options, e.g. {"socket_timeout": 1}.'
+        )
+    options = dict(options)
+    if urlsplit(str(config.get("RATELIMIT_STORAGE_URI") or "")).scheme in _REDIS_STORE_SCHEMES:
+        options.setdefault("socket_connect_timeout", STORE_TIMEOUT_SECONDS)
+        options.setdefault("socket_timeout", STORE_TIMEOUT_SECONDS)
+    config["RATELIMIT_STORAGE_OPTIONS"] = options
+
+
+def _check_replica(config: dict[str, Any]) -> None:
+    _check_int(config, "REPLICA_MAX_LAG_SECONDS", low=1, high=3600)
+    _check_int(config, "REPLICA_CHECK_SECONDS", low=1, high=config["REPLICA_MAX_LAG_SECONDS"])
+    uri = config.get("REPLICA_DATABASE_URI")
+    if not uri:
+        config["REPLICA_DATABASE_URI"] = None
+        return
+    # Only the schemes are named in the messages: the URIs may hold passwords.
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        raise ConfigError(
+            f"{env_name('REPLICA_DATABASE_URI')} is set, but the database "
+            f"({env_name('SQLALCHEMY_DATABASE_URI')}) is not PostgreSQL: a streaming replica "
+            "needs a PostgreSQL primary. Unset it, or move the database to PostgreSQL."
+        )
+    if not uri.startswith("postgresql"):
+        raise ConfigError(
+            f"{env_name('REPLICA_DATABASE_URI')} must be a postgresql:// URI of a standby, "
+            f"got one starting {urlsplit(uri).scheme!r}."
+        )
+    if uri == config["SQLALCHEMY_DATABASE_URI"]:
+        raise ConfigError(
+            f"{env_name('REPLICA_DATABASE_URI')} names the primary itself "
+            f"({env_name('SQLALCHEMY_DATABASE_URI')}); give the standby's address, or unset it."
+        )
 
 
 def _check_int(config: dict[str, Any], key: str, *, low: int, high: int) -> None:

@@ -63,8 +63,10 @@ def _refused(app: Flask, address: str) -> LimitExceeded | None:
             if strategy.hit(item, SCOPE, address):
                 continue
             reset = strategy.get_window_stats(item, SCOPE, address).reset_time
-        except Exception:  # the store's own errors (redis.RedisError, OSError …) vary
-            log.exception("API rate limit: the store failed; the request is let through")
+        except Exception as error:  # the store's own errors (redis.RedisError, OSError …) vary
+            # Reported as the site's other limits are: once a minute, with the count, not a
+            # traceback for every request of an outage.
+            limiter.reports.failed(error)
             return None
         return LimitExceeded(item, max(1, int(reset - time.time()) + 1), int(reset))
     return None

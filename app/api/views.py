@@ -20,6 +20,7 @@ from app.api import (  # noqa: F401  (each registers its routes)
     problems,
     projects,
     questions,
+    reads,
     replies,
     sessions,
 )

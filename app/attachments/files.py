@@ -10,12 +10,18 @@ The database decides what exists: a file is written before its row is flushed an
 after the row's deletion is committed, so a failure leaves at worst an orphan file, never a row
 pointing at nothing. ``store`` and the listeners at the end of this module do that for every
 model with the ``models.StoredFile`` columns.
+
+A file is written whole or not at all: to a temporary file beside it, synced, then renamed. If
+the disk is full (or a quota or file size limit is reached) or the write fails otherwise, the
+temporary file is removed and the upload is refused like a bad file (``STORAGE_FULL``,
+``STORAGE_FAILED``): the author sees why on the form, and the caller's row is never added.
 """
 
 from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import functools
 import hashlib
 import io
@@ -64,6 +70,10 @@ class Refusal(enum.StrEnum):
     ENCRYPTED_PDF = "encrypted_pdf"
     NO_DESCRIPTION = "no_description"
     DESCRIPTION_TOO_LONG = "description_too_long"
+    #: The upload folder has no room: its disk is full, or a quota or size limit is reached.
+    STORAGE_FULL = "storage_full"
+    #: Writing the file failed otherwise (a disk error, a folder that cannot be written).
+    STORAGE_FAILED = "storage_failed"
 
 
 class AttachmentRefused(Exception):
@@ -142,6 +152,9 @@ def store(checked: Checked) -> str:
 
     The file goes away again unless the session's transaction commits, so the caller adds the
     row that names it in that same transaction.
+
+    :raise AttachmentRefused: the file could not be written (``STORAGE_FULL``,
+        ``STORAGE_FAILED``); nothing of it is left in the folder.
     """
     stored_name = secrets.token_hex(16) + checked.kind.extension
     path = path_of(stored_name)
@@ -149,7 +162,10 @@ def store(checked: Checked) -> str:
     if not session.in_transaction():
         # Before any SQL there is no transaction yet, so none would end and take the file.
         session.begin()
-    _write_atomically(path, checked.data)
+    try:
+        _write_atomically(path, checked.data)
+    except OSError as error:
+        raise AttachmentRefused(_refusal_for(error, path.parent, checked.size)) from error
     # From here on the file goes away again unless the transaction commits.
     _pending(session, _NEW_FILES).append(path)
     return stored_name
@@ -367,20 +383,52 @@ def _max_pixels() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_PIXELS", MAX_PIXELS))
 
 
+#: The errors of a write that found no room: the disk, the quota, the largest file allowed.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _refusal_for(error: OSError, folder: Path, size: int) -> Refusal:
+    """Why the file could not be written, as the author is told; the operator is told more."""
+    if error.errno in _NO_ROOM:
+        # Not a fault of the code: the folder needs room, which only the operator can make.
+        current_app.logger.error(
+            "attachment of %d bytes not saved, no room in %s: %s", size, folder, error
+        )
+        return Refusal.STORAGE_FULL
+    current_app.logger.exception("attachment of %d bytes not saved in %s", size, folder)
+    return Refusal.STORAGE_FAILED
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    """Write to a temporary file beside the target, sync, then rename: the file is there
+    whole, or nothing is (the temporary file is removed whatever fails)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            os.fsync(out.fileno())  # a full disk may say so only here (delayed allocation)
         os.chmod(temporary, 0o640)
         os.replace(temporary, path)
+        _sync_folder(path.parent)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # renamed already, but the rename was not made durable
         raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable: a crash right after the commit must not lose the file."""
+    handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(handle)
+    except OSError as error:
+        # Some file systems (a few network ones) cannot sync a folder; the file itself is.
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(handle)
 
 
 # --- files follow the transaction ---------------------------------------------------------

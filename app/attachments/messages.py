@@ -11,9 +11,10 @@ from app.attachments.files import Refusal
 from app.attachments.forms import max_megabytes
 
 _R = Refusal
-#: The HTTP status of each refusal: too large is 413, everything else is content the server
+#: The HTTP status of each refusal: too large is 413; no room to keep it is 507 (Insufficient
+#: Storage), a failed write 503 (try again later); everything else is content the server
 #: understood and cannot accept (422), as for a form that does not validate.
-STATUS = {_R.TOO_LARGE: 413}
+STATUS = {_R.TOO_LARGE: 413, _R.STORAGE_FULL: 507, _R.STORAGE_FAILED: 503}
 #: Messages that need no number from the settings.
 MESSAGES = {
     _R.NO_FILE: _l("Choose a file to attach."),
@@ -31,6 +32,15 @@ MESSAGES = {
         "Save it without protection and try again."
     ),
     _R.NO_DESCRIPTION: _l("Describe the picture or document."),
+    # The author can do nothing about the server's disk but wait, or send less.
+    _R.STORAGE_FULL: _l(
+        "The file could not be saved: there is no room for it on the server right now. "
+        "Nothing was saved. Try again later, or with a smaller file."
+    ),
+    _R.STORAGE_FAILED: _l(
+        "The file could not be saved because of a fault on the server. "
+        "Nothing was saved. Please try again in a few minutes."
+    ),
     _R.DESCRIPTION_TOO_LONG: _l("Use at most %(max)d characters.", max=files.DESCRIPTION_MAX),
 }
 #: Which refusals are about the description (the rest are about the file).

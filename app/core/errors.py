@@ -86,6 +86,8 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
             return renderer(error)
     code = error.code or 500
     title, message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    # An error may bring its own words (app.core.ratelimits.StoreUnavailable).
+    title, message = getattr(error, "page_text", None) or (title, message)
     if error.description == "csrf":
         title, message = CSRF_MESSAGE
     elif str(error.description).startswith("filter:"):

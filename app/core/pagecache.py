@@ -52,7 +52,10 @@ without a body. A stale count is worse than a round trip.
 **Failure.** If Redis cannot be reached or does not answer within ``REDIS_TIMEOUT_SECONDS``, the
 pages are rendered as if there were no cache, the cache is not asked again for
 ``RETRY_AFTER_SECONDS``, and the error is logged at most once a minute. A write whose generations
-could not be replaced is logged as an error: its pages may be stale until their entries expire.
+could not be replaced (the cache failed at its commit: stopped, or stalled and back a moment
+later with its entries) is logged as an error, and the process owes them: they are replaced
+before it reads the cache again (``_settle``) and with its next write, so its own pages are
+never served from entries the write ended, and other servers' are not once it has read again.
 
 **A hit skips Flask** (``_FastPath``, a WSGI middleware inside ProxyFix): the entry holds the
 page's headers, so a hit costs a worker a Redis round trip and the bytes, not a request.
@@ -78,6 +81,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.core import replica
 from app.core.i18n import LANGUAGE_COOKIE
 from app.core.release import release
 from app.core.security import HSTS
@@ -261,11 +265,43 @@ def _after_transaction_end(db_session: Session, transaction: SessionTransaction)
 
 def _bump(tags: Iterable[str]) -> None:
     # Also with the page cache off (PAGE_CACHE_SECONDS=0): ``memoized`` relies on them.
-    fresh = {_GENERATION + tag: secrets.randbits(62) for tag in tags}
+    _replace(current_app, set(tags))
+
+
+#: ``app.extensions`` key: the tags whose generations a committed write could not replace.
+_OWED = "glas_page_cache_owed"
+
+
+def _replace(app: Flask, tags: set[str]) -> bool:
+    """Replace the generations of ``tags`` and of those still owed; False if the cache failed.
+
+    What fails is owed, and tried again before the cache is read (``_settle``) and with the
+    next write: until then, the entries those generations vouch for are still current.
+    """
+    owed: set[str] = app.extensions.setdefault(_OWED, set())
+    wanted = tags | owed
+    if not wanted:
+        return True
+    fresh = {_GENERATION + tag: secrets.randbits(62) for tag in wanted}
     try:
-        cache.set_many(fresh, timeout=GENERATION_SECONDS)
-    except Exception:  # the cache's own errors (redis.RedisError, OSError) vary by backend
-        log.exception("page cache: could not invalidate %s; pages may be stale", sorted(tags))
+        app.extensions["cache"][cache].set_many(fresh, timeout=GENERATION_SECONDS)
+    except Exception as error:  # the cache's own errors (redis.RedisError, OSError) vary by backend
+        owed.update(wanted)
+        _report(app, error)
+        if tags:  # a write's, not a retry's: each write that could not is in the log
+            log.error(
+                "page cache: could not invalidate %s (%s); replaced before the cache is read",
+                sorted(wanted),
+                error,
+            )
+        return False
+    owed.difference_update(wanted)
+    return True
+
+
+def _settle(app: Flask) -> bool:
+    """Before the cache is read: replace what a failed write owes. False: read nothing."""
+    return not app.extensions.get(_OWED) or _replace(app, set())
 
 
 # --- what every page reads --------------------------------------------------------------------
@@ -295,13 +331,17 @@ def memoized(name: str, load: Callable[[], T]) -> T:
     if held is not None and held[0] == generation and now - held[1] < max_age:
         return held[2]  # type: ignore[no-any-return]
     value = load()
-    memos[name] = (generation, now, value)
+    # A lagging replica's copy (app.core.replica) must not stand for the current generation.
+    if not replica.routed():
+        memos[name] = (generation, now, value)
     return value
 
 
 def _site_generation() -> int | None:
     pending: _Pending | None = g.get("page_cache")
     key = _GENERATION + SITE
+    if not _settle(current_app):
+        return None
     if pending is not None and key in pending.generation_keys:
         value = pending.generations[pending.generation_keys.index(key)]
         if value is not None:
@@ -439,6 +479,8 @@ class _FastPath:
             return None
         if not app.config["PAGE_CACHE_SECONDS"] or _resting(app):
             return None
+        if not _settle(app):  # an entry a failed write ended must not be served
+            return None
         visitor = Request(environ)
         if app.config["SESSION_COOKIE_NAME"] in visitor.cookies:
             return None
@@ -502,6 +544,19 @@ def storing() -> bool:
     """Whether the response being made will be kept by the cache (which then answers a
     conditional request itself, after keeping the whole page)."""
     return "page_cache" in g
+
+
+def storing_typed() -> bool:
+    """Whether the response being kept is for a typed value (a search, a cursor): one of as
+    many entries as visitors make, not of the few every visitor shares."""
+    pending: _Pending | None = g.get("page_cache")
+    return pending is not None and pending.free
+
+
+def do_not_store() -> None:
+    """The response being made must not be kept (it was read from a replica that may lag,
+    ``app.api.reads``); a conditional request is then answered by the view's own ETag."""
+    g.pop("page_cache", None)
 
 
 def _expiry(pending: _Pending) -> float | None:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
+from app.core import replica
 from app.core.db import UTCDateTime
 from app.core.models import record
 from app.core.time import utcnow
@@ -95,7 +96,8 @@ def cached(keys: list[str]) -> dict[str, Any]:
     seen = cache.generation
     values = load(keys)
     with cache.lock:
-        if cache.generation == seen:  # nobody saved while we read: the values are current
+        # Nobody saved while we read, and not from a replica that may lag: the values are current.
+        if cache.generation == seen and not replica.routed():
             cache.entries[wanted] = (now + CACHE_SECONDS, values)
     return dict(values)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core import replica
 from app.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -15,6 +16,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """200 when the app and its database answer, 503 otherwise (no details leak out)."""
+    body: dict[str, object]
     try:
         db.session.execute(sa.text("SELECT 1"))
     except SQLAlchemyError:
@@ -23,6 +25,14 @@ def healthz() -> ResponseReturnValue:
         body, status = {"status": "unavailable", "database": "unreachable"}, 503
     else:
         body, status = {"status": "ok", "database": "ok"}, 200
+    if replica.configured():
+        # Reported, never failed on: when the replica is down or behind, the primary serves.
+        standby = replica.replica()
+        health, lag = standby.measurement().now(standby.bound)
+        body["replica"] = {
+            "state": health.value,
+            "lag_seconds": None if lag is None else round(lag, 1),
+        }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.core import replica
 from app.opendata import dumps
 from app.opendata.datasets import all_datasets
 
@@ -55,6 +56,9 @@ def dump_command(only: tuple[str, ...]) -> None:
             what = "written" if outcome.changed else "unchanged"
             click.echo(f"  {entry.file}: {entry.rows} rows, {entry.bytes} bytes, {what}")
     click.echo(f"  {dumps.MANIFEST}: {len(dumps.read_manifest(folder).entries)} datasets")
+    if replica.configured():
+        sources = sorted({outcome.read_from for outcome in outcomes if not outcome.error})
+        click.echo(f"  read from: {' and '.join(sources) or 'neither'}")
     if failed:
         raise click.ClickException(
             f"{len(failed)} of {len(outcomes)} datasets failed in {folder}: "

@@ -33,9 +33,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
+from app.core import replica
 from app.core.time import utcnow
 from app.core.urls import public_url_for
 from app.extensions import db
@@ -93,6 +95,8 @@ class Outcome:
     entry: Entry | None
     changed: bool = False
     error: str | None = None
+    #: Which database it was read from: "replica" or "primary" (app.core.replica).
+    read_from: str = "primary"
 
 
 class DumpBusy(Exception):
@@ -237,6 +241,23 @@ def write_dataset(dataset: Dataset, where: Path, previous: Entry | None) -> tupl
     return Entry(dataset.id, dataset.file, rows, size, sha256, generated, columns), True
 
 
+def _write_from_either(
+    dataset: Dataset, where: Path, previous: Entry | None
+) -> tuple[Entry, bool, str]:
+    """``write_dataset`` from the replica if the dump reads it, again from the primary if that
+    fails (the replica went away, or cancelled a long read for its replay)."""
+    source = "replica" if replica.routed() else "primary"
+    try:
+        return (*write_dataset(dataset, where, previous), source)
+    except (sa.exc.DBAPIError, sa.exc.TimeoutError) as error:
+        if not replica.fall_back(error):
+            raise
+        current_app.logger.warning(
+            "open data: reading %s from the replica failed; read from the primary", dataset.id
+        )
+        return (*write_dataset(dataset, where, previous), "primary")
+
+
 @contextlib.contextmanager
 def _locked(where: Path) -> Iterator[None]:
     with (where / _LOCK).open("a") as lock:
@@ -283,11 +304,12 @@ def dump(only: Sequence[str] | None = None) -> list[Outcome]:
     with _locked(where):
         _remove_leftovers(where)
         previous = read_manifest(where)
-        with _dataset_context():
+        # A dump may be some seconds old: it reads the replica if one is usable (and says so).
+        with _dataset_context(), replica.reading("open data: the dump"):
             for dataset in chosen:
                 before = previous.entries.get(dataset.id)
                 try:
-                    entry, changed = write_dataset(dataset, where, before)
+                    entry, changed, read_from = _write_from_either(dataset, where, before)
                 except Exception as error:  # any failure: report it, and go on with the next
                     # The dataset's transaction may be aborted (PostgreSQL refuses every later
                     # statement in it): start the next dataset on a clean one.
@@ -297,7 +319,7 @@ def dump(only: Sequence[str] | None = None) -> list[Outcome]:
                         Outcome(dataset, before, error=f"{type(error).__name__}: {error}")
                     )
                 else:
-                    outcomes.append(Outcome(dataset, entry, changed=changed))
+                    outcomes.append(Outcome(dataset, entry, changed=changed, read_from=read_from))
             # Datasets not dumped this time keep their entries; datasets no longer registered
             # drop out of the manifest, in the registry's order.
             done = {outcome.dataset.id: outcome.entry for outcome in outcomes}

@@ -33,6 +33,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.attachments import files, serving
 from app.attachments.messages import refusal_message
+from app.attachments.messages import status as refusal_status
 from app.auth.current import current_account, login_required, rate_limit_key, signed_in_account
 from app.auth.models import Role, User
 from app.core import pagecache
@@ -586,7 +587,7 @@ def _step(
         if form is not None and hasattr(form, "file"):
             field = form.description if refusal.reason in _DESCRIPTION_REFUSALS else form.file
             field.errors = [_file_refusal(refusal.reason)]
-        status = 413 if refusal.reason is files.Refusal.TOO_LARGE else 422
+        status = refusal_status(refusal.reason)  # as for initiatives: 413, 507 no room, 422 …
         return _render(_load(reply_id), status, **forms)
     db.session.commit()
     flash(done, "success")

@@ -57,4 +57,8 @@ def test_a_store_that_cannot_be_reached_lets_reads_through(
     api = api_for(other)
     for _ in range(3):
         assert api.get("/api/v1/projects").status_code == 200
-    assert "the store failed; the request is let through" in caplog.text
+    assert "rate-limit store unavailable" in caplog.text
+    assert "reads are let through" in caplog.text
+    # One report for the outage, not a traceback for each request.
+    reports = [r for r in caplog.records if "rate-limit store unavailable" in r.getMessage()]
+    assert len(reports) == 1
