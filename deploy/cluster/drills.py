@@ -71,6 +71,13 @@ class Drills:
         self.rng = random.Random("glas-drills")  # noqa: S311
         self._prepare()
 
+    def execute(self, statement: str, parameters: tuple[Any, ...] = ()) -> None:
+        with psycopg.connect(
+            dbname="glas", user="glas", host=str(self.cluster.primary.socket_dir),
+            port=self.cluster.ports.primary, autocommit=True,
+        ) as connection:  # fmt: skip
+            connection.execute(statement, parameters)  # type: ignore[arg-type]
+
     def sql(self, query: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """A query on the primary, on a connection of its own (a drill restarts the server)."""
         with psycopg.connect(
@@ -303,17 +310,19 @@ class Drills:
         report = Report(3, "Stop Redis")
         load = self.load(150)
         self.settle(4)
-        stopped = time.monotonic()
         for name in ("redis-cache", "redis-limits"):
             self.cluster.processes[name].stop()
+        # Requests already in flight when Redis went were counted before: the outage starts now.
+        stopped = time.monotonic()
         report.step("both Redis servers stopped (the cache of pages and the rate limits)")
         session = loadgen.client("127.0.8.2", self.cluster.cafile)
         self.settle(2)
         sign_in = session.get(self.base + "/auth/login", timeout=10, allow_redirects=False)
         report.step(f"a sign-in started meanwhile: {sign_in.status_code}")
         self.settle(6)
-        reads_out = [a for a in load.between(stopped, time.monotonic()) if a.kind != "support"]
-        supports_out = [a for a in load.between(stopped, time.monotonic()) if a.kind == "support"]
+        outage = [a for a in load.answers if a.started >= stopped]
+        reads_out = [a for a in outage if a.kind != "support"]
+        supports_out = [a for a in outage if a.kind == "support"]
         for name in ("cache", "limits"):
             self.cluster.start_redis(name)
         back = time.monotonic()
@@ -574,7 +583,7 @@ class Drills:
                 )
 
             refused = upload()
-            message = re.search(r'class="[^"]*error-message[^"]*"[^>]*>(.*?)</', refused.text, re.S)
+            message = re.search(r'class="field__error"[^>]*>(.*?)</p>', refused.text, re.S)
             after_files = _files(uploads)
             after_rows = self._attachments(initiative)
             report.step(f"a {len(picture) // 1024} KB picture uploaded: {refused.status_code}")
@@ -607,7 +616,7 @@ class Drills:
                 accepted.status_code in (302, 303) and rows_later == before_rows + 1,
             )
             if accepted.status_code in (302, 303):
-                self.sql(
+                self.execute(
                     # The file lived on the small file system, which goes with the unmount.
                     "DELETE FROM initiative_attachments WHERE id ="
                     " (SELECT max(id) FROM initiative_attachments WHERE initiative_id = %s)",
