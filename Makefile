@@ -119,4 +119,4 @@ cluster: cluster-tools $(VENV)/.app $(VENV)/.test $(VENV)/.bench node_modules/.i
 	$(BIN)/python -m deploy.cluster
 
 drills: cluster-tools $(VENV)/.app $(VENV)/.test $(VENV)/.bench node_modules/.installed translations
-	$(BIN)/python -m deploy.cluster.drills $(if $(ONLY),--only $(ONLY)) --results .cluster-drills/results.json
+	$(BIN)/python -m deploy.cluster.drills $(if $(ONLY),--only $(ONLY))

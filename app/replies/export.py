@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.core import csvstream
 from app.core.time import to_local
+from app.core.urls import public_url_for
 from app.extensions import db
 from app.questions.models import Question
 from app.replies import services
@@ -61,7 +61,7 @@ def _question(reply: Reply, row: ReplyCoverage, question: Question) -> dict[str,
         "due_on": _iso(question.effective_due_on),
         "on_time": services.on_time(reply, question),
         "days_to_reply": services.days_to_reply(reply, question),
-        "links": {"self": url_for("questions.detail", question_id=question.id, _external=True)},
+        "links": {"self": public_url_for("questions.detail", question_id=question.id)},
     }
 
 
@@ -76,9 +76,7 @@ def as_json(reply: Reply) -> dict[str, Any]:
             "title": row.initiative.title,
             "coverage": row.coverage.value,
             "links": {
-                "self": url_for(
-                    "initiatives.detail", initiative_id=row.initiative.id, _external=True
-                )
+                "self": public_url_for("initiatives.detail", initiative_id=row.initiative.id)
             },
         }
         for row in reply.coverage
@@ -133,12 +131,11 @@ def as_json(reply: Reply) -> dict[str, Any]:
                 "size": a.size,
                 "sha256": a.sha256,
                 "is_signed_original": a.is_signed_original,
-                "url": url_for(
+                "url": public_url_for(
                     "replies.attachment",
                     reply_id=reply.id,
                     attachment_id=a.id,
                     filename=a.filename,
-                    _external=True,
                 ),
             }
             for a in reply.attachments
@@ -153,9 +150,9 @@ def as_json(reply: Reply) -> dict[str, Any]:
         else None,
         "retraction_reason": reply.retraction_reason,
         "links": {
-            "self": url_for("replies.detail", reply_id=reply.id, _external=True),
-            "json": url_for("replies.as_json_view", reply_id=reply.id, _external=True),
-            "verify": url_for("replies.verify", _external=True),
+            "self": public_url_for("replies.detail", reply_id=reply.id),
+            "json": public_url_for("replies.as_json_view", reply_id=reply.id),
+            "verify": public_url_for("replies.verify"),
         },
     }
 
@@ -227,5 +224,5 @@ def _row(reply: Reply) -> list[object]:
         " ".join(str(row.question_id) for row in reply.coverage if row.question_id),
         " ".join(str(row.initiative_id) for row in reply.coverage if row.initiative_id),
         reply.signed_pdf_sha256 or "",
-        url_for("replies.detail", reply_id=reply.id, _external=True),
+        public_url_for("replies.detail", reply_id=reply.id),
     ]

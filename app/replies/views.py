@@ -40,6 +40,7 @@ from app.core import pagecache
 from app.core.routing import id_or_400
 from app.core.time import LOCAL_TZ
 from app.core.time import today as local_today
+from app.core.urls import public_url_for
 from app.council.services import the_council
 from app.extensions import db, limiter
 from app.questions import permissions as question_permissions
@@ -325,7 +326,7 @@ def qr(reply_id: int) -> ResponseReturnValue:
     reply = queries.for_page(reply_id)
     if reply is None or not reply.is_public:
         abort(404)
-    svg = verification.qr_svg(url_for("replies.detail", reply_id=reply.id, _external=True))
+    svg = verification.qr_svg(public_url_for("replies.detail", reply_id=reply.id))
     return Response(
         svg,
         mimetype="image/svg+xml",

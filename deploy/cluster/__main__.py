@@ -1,8 +1,9 @@
 """``make cluster``: the reference set-up of deploy/ on this machine, until Ctrl+C.
 
-Everything lives in ``.cluster/`` of the checkout (made afresh at each start, removed at the
-end unless ``--keep``): the databases, the logs, the environment files as written for this
-machine, the uploads and the mail the relay accepted.
+Everything lives in ``/tmp/glas-cluster`` (made afresh at each start, removed at the end unless
+``--keep``; outside the checkout, whose folder the ``postgres`` user may not enter): the
+databases, the logs, the environment files as written for this machine, the uploads and the mail
+the relay accepted.
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ import argparse
 import contextlib
 import shutil
 import signal
+import tempfile
 import threading
+from pathlib import Path
 
 from deploy.cluster.cluster import Cluster, ensure_tools
-from deploy.cluster.services import ROOT
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-replica", action="store_true", help="no streaming replica")
-    parser.add_argument("--keep", action="store_true", help="keep .cluster/ after the stop")
+    parser.add_argument("--keep", action="store_true", help="keep /tmp/glas-cluster after the stop")
     args = parser.parse_args()
     ensure_tools()
-    root = ROOT / ".cluster"
+    root = Path(tempfile.gettempdir()) / "glas-cluster"
     shutil.rmtree(root, ignore_errors=True)
     cluster = Cluster(root, replica=not args.no_replica)
     stop = threading.Event()

@@ -57,6 +57,9 @@ class Ports:
 class Cluster:
     def __init__(self, root: Path, *, replica: bool = True, log: Any = print) -> None:
         self.root = root
+        # PostgreSQL runs as the postgres user under root: it must be able to enter this folder.
+        root.mkdir(parents=True, exist_ok=True)
+        root.chmod(0o711)
         self.ports = Ports()
         self.with_replica = replica
         self.say = log
@@ -150,6 +153,10 @@ class Cluster:
             "GLAS_TLS_PEM": str(pem),
             "GLAS_APP1": f"127.0.0.1:{self.ports.app1}",
             "GLAS_APP2": f"127.0.0.1:{self.ports.app2}",
+            "GLAS_PUBLIC_HOST": f"127.0.0.1:{self.ports.https}",
+            "GLAS_APP_MAXCONN": units.read_environment_file(DEPLOY / "env" / "web-1.env")[
+                "GLAS_WEB_WORKERS"
+            ],
             "GLAS_ERRORS": str(DEPLOY / "haproxy" / "errors"),
             "GLAS_ADMIN_SOCKET": str(self.run / "haproxy.sock"),
             "GLAS_LOG": "stdout",

@@ -3,7 +3,7 @@
 Each drill prints what it did and what it found, and the run ends with a table and exit 1 if
 any drill failed. Writes are checked against the rows afterwards: every support the site
 acknowledged is in ``initiative_supports``, none is there twice, and every initiative's
-counter equals its rows. The figures are written to ``.cluster-drills/drills.json`` (and
+counter equals its rows. The figures are written to ``/tmp/glas-drills/drills.json`` (and
 ``--results FILE``); ``docs/reliability.md`` records a run.
 
 ``python -m deploy.cluster.drills [--only 1 3 …] [--results FILE]``
@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -36,7 +37,7 @@ import psycopg
 from deploy.cluster import load as loadgen
 from deploy.cluster.cluster import Cluster, ensure_tools
 from deploy.cluster.load import Load, Support, client, failed, recovery, summary
-from deploy.cluster.services import ROOT, wait_for
+from deploy.cluster.services import wait_for
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -801,7 +802,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, help="also write the figures here (JSON)")
     args = parser.parse_args()
     ensure_tools()
-    root = ROOT / ".cluster-drills"
+    root = Path(tempfile.gettempdir()) / "glas-drills"
     shutil.rmtree(root, ignore_errors=True)
     cluster = Cluster(root)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))

@@ -98,6 +98,8 @@ def _haproxy_environment(tmp_path: Path) -> dict[str, str]:
         "GLAS_TLS_PEM": str(_certificate(tmp_path)),
         "GLAS_APP1": "127.0.0.1:18001",
         "GLAS_APP2": "127.0.0.1:18002",
+        "GLAS_PUBLIC_HOST": "127.0.0.1:18443",
+        "GLAS_APP_MAXCONN": "2",
         "GLAS_ERRORS": str(DEPLOY / "haproxy" / "errors"),
         "GLAS_ADMIN_SOCKET": str(tmp_path / "admin.sock"),
         "GLAS_LOG": "stdout",

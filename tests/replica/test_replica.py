@@ -279,10 +279,11 @@ def test_a_standby_cut_off_from_the_primary_is_not_read(site: Site, replica_logs
         site.pair.wait_until(
             lambda: site.pair.on_standby("SELECT count(*) FROM pg_stat_wal_receiver") == 0
         )
+        assert _count(app.test_client(), f"/api/v1/initiatives/{initiative_id}") == 0
+        # /healthz tells what that request found (it measures nothing itself).
         health = app.test_client().get("/healthz")
         assert health.json is not None
         assert health.json["replica"] == {"state": "not receiving", "lag_seconds": 0.0}
-        assert _count(app.test_client(), f"/api/v1/initiatives/{initiative_id}") == 0
         path = f"/api/v1/initiatives/{initiative_id}"
         assert f"API {path} reads the primary: the replica is not usable" in replica_logs()
     finally:

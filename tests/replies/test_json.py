@@ -247,6 +247,24 @@ class TestShapes:
             or data["sent_at"][:10] == (letter_date - timedelta(days=1)).isoformat()
         )
 
+    def test_links_are_on_the_public_address_whatever_host_was_asked(
+        self, app: Flask, client: FlaskClient, letters: Letters
+    ) -> None:
+        """The JSON and the QR code are cached for everyone: a forged Host must not end up in them."""
+        with app.app_context():
+            reply_id = _commit(letters.make("published", imported=True))
+        headers = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+        document = client.get(f"/replies/{reply_id}.json", headers=headers)
+        assert document.status_code == 200
+        assert "evil.example" not in document.get_data(as_text=True)
+        assert document.json is not None
+        assert document.json["links"]["self"].startswith(app.config["PUBLIC_URL"])
+        qr = client.get(f"/replies/{reply_id}/qr.svg", headers=headers)
+        assert qr.status_code in (200, 404)  # only a letter with a fingerprint has one
+        # What the next, honest visitor gets from the cache names the public address too.
+        again = client.get(f"/replies/{reply_id}.json")
+        assert "evil.example" not in again.get_data(as_text=True)
+
     def test_an_interim_reply_with_a_new_due_date(
         self,
         app: Flask,
