@@ -103,7 +103,7 @@ bench: $(VENV)/.app $(VENV)/.bench translations
 	$(BIN)/python -m bench.run $(if $(SCALE),--scale $(SCALE),--scale 1 --scale 10)
 
 # --- make cluster / make drills: deploy/ on one machine, and its fault drills (not in make test) ---
-CLUSTER_TOOLS := haproxy redis-server openssl
+CLUSTER_TOOLS := haproxy redis-server openssl socat curl
 
 cluster-tools:
 	@need=""; for tool in $(CLUSTER_TOOLS); do command -v $$tool >/dev/null || need="$$need $$tool"; done; \

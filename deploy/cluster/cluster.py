@@ -360,7 +360,8 @@ def python() -> str:
 
 
 def ensure_tools() -> None:
-    missing = [t for t in ("haproxy", "redis-server", "node", "openssl") if not shutil.which(t)]
+    tools = ("haproxy", "redis-server", "node", "openssl", "socat", "curl")
+    missing = [t for t in tools if not shutil.which(t)]
     if missing:
         raise SystemExit(f"missing: {missing}; `make cluster` installs them (apt-get)")
     os.environ.setdefault("PYTHONPATH", str(ROOT))

@@ -258,3 +258,31 @@ def test_the_log_rotation_parses(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "error" not in result.stderr.lower(), result.stderr
     assert "/var/log/glas/*.log" in result.stderr  # the rule was read, not skipped
+
+
+def test_every_unit_may_write_where_glas_writes() -> None:
+    """ProtectSystem=strict makes everything read-only but ReadWritePaths: the folders Glas
+    writes to (uploads, open data, instance, logs, backups) must all be under them."""
+    env = units.read_environment_file(DEPLOY / "env" / "glas.env")
+    written = [
+        env[name]
+        for name in ("FLASK_UPLOAD_FOLDER", "FLASK_OPEN_DATA_FOLDER", "FLASK_INSTANCE_PATH",
+                     "GLAS_LOG_DIR")
+    ] + ["/var/lib/glas/backups"]  # fmt: skip
+    for unit in (u for u in UNITS if u.suffix == ".service"):
+        text = unit.read_text(encoding="utf-8")
+        if "ProtectSystem=strict" not in text:
+            continue
+        allowed = re.search(r"^ReadWritePaths=(.+)$", text, re.MULTILINE)
+        assert allowed, unit.name
+        roots = allowed.group(1).split()
+        for path in written:
+            assert any(path == root or path.startswith(root + "/") for root in roots), (
+                unit.name,
+                path,
+            )
+
+
+def test_the_backup_unit_writes_private_files() -> None:
+    text = (DEPLOY / "systemd" / "glas-backup.service").read_text(encoding="utf-8")
+    assert re.search(r"^UMask=0077$", text, re.MULTILINE)
