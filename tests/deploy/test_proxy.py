@@ -111,8 +111,10 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        session.close()
         for backend in backends:
             backend.shutdown()
+            backend.server_close()
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
@@ -177,6 +179,7 @@ def test_a_read_is_sent_again_a_post_is_not(proxy: dict[str, Any]) -> None:
     assert read.status_code == 502  # both servers die here, but each was tried
     assert all(b.hits["GET /die"] >= 1 for b in backends)
     assert sum(b.hits["GET /die"] for b in backends) == 4  # the first try and 3 retries
+    fresh.close()
 
 
 def test_the_certificate_is_served(proxy: dict[str, Any]) -> None:
