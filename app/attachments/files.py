@@ -40,6 +40,7 @@ from PIL import Image, ImageOps
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 
+from app.core.durable import sync_folder
 from app.core.text import DIRECTION_CONTROLS
 from app.extensions import db
 
@@ -411,24 +412,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.fsync(out.fileno())  # a full disk may say so only here (delayed allocation)
         os.chmod(temporary, 0o640)
         os.replace(temporary, path)
-        _sync_folder(path.parent)
+        # A crash right after the commit must not lose the file.
+        sync_folder(path.parent)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         path.unlink(missing_ok=True)  # renamed already, but the rename was not made durable
         raise
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable: a crash right after the commit must not lose the file."""
-    handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(handle)
-    except OSError as error:
-        # Some file systems (a few network ones) cannot sync a folder; the file itself is.
-        if error.errno not in (errno.EINVAL, errno.ENOTSUP):
-            raise
-    finally:
-        os.close(handle)
 
 
 # --- files follow the transaction ---------------------------------------------------------

@@ -11,13 +11,18 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.backup import operations
+from app.backup import operations, placing
 from app.backup.errors import BackupError
 from app.backup.manifest import Manifest
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and the uploaded files.")
 
 _FOLDER = click.argument("directory", type=click.Path(path_type=Path))
+#: How a restore will replace the uploads, for the question before it.
+_HOW = {
+    placing.Method.FOLDER: "replaced as a whole",
+    placing.Method.ENTRIES: "a mount point or another file system: everything in it is replaced",
+}
 
 
 def _many(count: int, thing: str) -> str:
@@ -93,7 +98,7 @@ def restore_command(directory: Path, yes: bool) -> None:
             raise click.ClickException(
                 "Nothing was restored: add --yes to overwrite\n"
                 f"  the database {chosen.database} (every table the backup holds)\n"
-                f"  the uploads folder {chosen.uploads} (replaced as a whole)\n"
+                f"  the uploads folder {chosen.uploads} ({_HOW[chosen.placement]})\n"
                 f"with the backup in {directory} ({_made(chosen.manifest)}; "
                 f"{_many(chosen.manifest.rows, 'row')}, "
                 f"{_many(len(chosen.manifest.files), 'file')}).\n"
@@ -123,7 +128,7 @@ def _report(restored: operations.Restored) -> None:
         click.echo(f"  {problem}", err=True)
     if not restored.ok:
         kept = (
-            f" The previous uploads folder is kept in {restored.kept_uploads}."
+            f" The previous uploaded files are kept in {restored.kept_uploads}."
             if restored.kept_uploads
             else ""
         )

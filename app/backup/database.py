@@ -9,6 +9,10 @@ from the copy itself.
 The tables counted are those of the models plus ``alembic_version``, where the database has
 them (a database awaiting ``flask db upgrade`` may lack the newest). SQLite's full-text tables
 are not counted: the triggers fill them from the tables that are, and the copy holds them all.
+
+With the counts, and of the same moment, every file name the rows record (the ``stored_name``
+of every model with ``app.attachments.models.StoredFile``'s columns): the files a backup must
+hold to be whole.
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from app.attachments.models import StoredFile
 from app.backup import programs
 from app.backup.errors import BackupError
 from app.core.db import READ_ONLY
-from app.extensions import db
+from app.extensions import Model, db
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -38,6 +43,8 @@ SQLITE = "sqlite"
 FILES = {POSTGRESQL: "database.pgdump", SQLITE: "database.sqlite3"}
 _NAMES = {POSTGRESQL: "PostgreSQL", SQLITE: "SQLite"}
 _ALEMBIC = "alembic_version"
+#: ``StoredFile``'s column of the file's name in UPLOAD_FOLDER.
+_STORED_NAME = "stored_name"
 _REVISION_SQL = "SELECT version_num FROM alembic_version"
 #: Entries of ``pg_restore --list``: "2; 3079 16659 EXTENSION - unaccent", and its comment.
 _EXTENSION = re.compile(r"\d+; \d+ \d+ EXTENSION ")
@@ -54,6 +61,8 @@ class Copied:
     file: str
     revision: str
     tables: dict[str, int]
+    #: Every file name a row records, with the row's table: the files the backup must hold.
+    stored_files: dict[str, str]
 
 
 def _url() -> sa.URL:
@@ -89,6 +98,18 @@ def model_tables() -> list[str]:
     return sorted({*db.metadata.tables, _ALEMBIC})
 
 
+def stored_file_tables() -> list[str]:
+    """The tables whose rows name a file in UPLOAD_FOLDER: those of ``StoredFile`` models.
+
+    Found from the models, so that a new kind of attachment is backed up without a change here.
+    """
+    return sorted(
+        mapper.local_table.name
+        for mapper in Model.registry.mappers
+        if issubclass(mapper.class_, StoredFile) and isinstance(mapper.local_table, sa.Table)
+    )
+
+
 def copy(folder: Path) -> Copied:
     """Write the database into ``folder`` (as ``FILES[kind]``) and count its rows.
 
@@ -97,10 +118,10 @@ def copy(folder: Path) -> Copied:
     found = kind()
     path = folder / FILES[found]
     if found == POSTGRESQL:
-        revision, tables = _copy_postgresql(path)
+        revision, tables, stored = _copy_postgresql(path)
     else:
-        revision, tables = _copy_sqlite(path)
-    return Copied(kind=found, file=path.name, revision=revision, tables=tables)
+        revision, tables, stored = _copy_sqlite(path)
+    return Copied(kind=found, file=path.name, revision=revision, tables=tables, stored_files=stored)
 
 
 def restore(dump_kind: str, path: Path) -> None:
@@ -180,7 +201,7 @@ def _client_target() -> programs.Target:
     return programs.target(_url().render_as_string(hide_password=False))
 
 
-def _copy_postgresql(path: Path) -> tuple[str, dict[str, int]]:
+def _copy_postgresql(path: Path) -> tuple[str, dict[str, int], dict[str, str]]:
     pg_dump = programs.find("pg_dump")
     target = _client_target()
     with db.engine.connect() as connection:
@@ -194,6 +215,12 @@ def _copy_postgresql(path: Path) -> tuple[str, dict[str, int]]:
                 connection.exec_driver_sql(_REVISION_SQL).scalars() if _ALEMBIC in existing else ()
             )
             tables = {name: _count(connection, name) for name in model_tables() if name in existing}
+            stored = {
+                str(name): table
+                for table in stored_file_tables()
+                if table in existing
+                for name in connection.exec_driver_sql(_stored_names_sql(table)).scalars()
+            }
             # The snapshot lives only as long as this transaction: pg_dump runs inside it.
             programs.run(
                 pg_dump,
@@ -207,7 +234,7 @@ def _copy_postgresql(path: Path) -> tuple[str, dict[str, int]]:
                 ],
                 target.env,
             )
-    return revision, tables
+    return revision, tables, stored
 
 
 def _restore_postgresql(path: Path) -> None:
@@ -272,7 +299,7 @@ def _open(path: Path, mode: str) -> sqlite3.Connection:
     )
 
 
-def _copy_sqlite(path: Path) -> tuple[str, dict[str, int]]:
+def _copy_sqlite(path: Path) -> tuple[str, dict[str, int], dict[str, str]]:
     source_path = _sqlite_path()
     if not source_path.is_file():
         raise BackupError(f"The SQLite database {source_path} does not exist.")
@@ -287,7 +314,14 @@ def _copy_sqlite(path: Path) -> tuple[str, dict[str, int]]:
         has_revision = _ALEMBIC in _sqlite_tables(copy)
         names = [str(row[0]) for row in copy.execute(_REVISION_SQL)] if has_revision else []
         counts = _sqlite_counts(copy)
-    return _revision(names), counts
+        existing = _sqlite_tables(copy)
+        stored = {
+            str(row[0]): table
+            for table in stored_file_tables()
+            if table in existing
+            for row in copy.execute(_stored_names_sql(table))
+        }
+    return _revision(names), counts, stored
 
 
 def _sqlite_tables(connection: sqlite3.Connection) -> set[str]:
@@ -329,9 +363,17 @@ def _restore_sqlite(path: Path) -> None:
 # --- both ---------------------------------------------------------------------------------------
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _count_sql(table: str) -> str:
-    quoted = '"' + table.replace('"', '""') + '"'
-    return f"SELECT count(*) FROM {quoted}"  # noqa: S608 (a table name of our own, quoted)
+    return f"SELECT count(*) FROM {_quoted(table)}"  # noqa: S608 (a table name of our own, quoted)
+
+
+def _stored_names_sql(table: str) -> str:
+    # Names of our own, quoted.
+    return f"SELECT {_quoted(_STORED_NAME)} FROM {_quoted(table)}"  # noqa: S608
 
 
 def _revision(rows: Iterable[object]) -> str:

@@ -1,13 +1,15 @@
 """``manifest.json``: what a backup holds, so that a restore can be checked against it.
 
 It records the format of the folder (``FORMAT``; a reader refuses any other), when and by which
-release of Glas it was made, the database's Alembic revision and kind, every table's row count
-and every uploaded file's path, size and SHA-256.
+release of Glas it was made, the database's Alembic revision and kind, every table's row count,
+every uploaded file's path, size and SHA-256, and which of those files rows of the database name
+(and how many such rows there were), so that a backup without its files cannot pass as whole.
+
+Only its owner may read it (0600), as the database's file: they hold every account's data.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -18,11 +20,13 @@ from typing import Any
 from app.backup.errors import BackupError
 
 #: The version of the folder's layout and of this file; bumped whenever either changes.
-FORMAT = 1
+#: 2: the files that rows name are marked, and counted.
+FORMAT = 2
 #: The names inside a backup folder.
 MANIFEST = "manifest.json"
 UPLOADS = "uploads"
-_READ_BLOCK = 1 << 20
+#: The mode of the files a backup writes itself (its folder is 0700).
+PRIVATE_FILE = 0o600
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class FileEntry:
     path: str
     size: int
     sha256: str
+    #: A row of the database names this file (a ``StoredFile``'s ``stored_name``).
+    referenced: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class Manifest:
     #: Every table's row count, as of the moment the database was copied.
     tables: dict[str, int]
     files: tuple[FileEntry, ...]
+    #: How many files rows of the database named, as of the same moment as ``tables``.
+    referenced_files: int
 
     @property
     def rows(self) -> int:
@@ -80,26 +88,25 @@ class Manifest:
             "tables": dict(sorted(self.tables.items())),
             "uploads": {
                 "folder": UPLOADS,
+                "referenced_files": self.referenced_files,
                 "files": [
-                    {"path": entry.path, "size": entry.size, "sha256": entry.sha256}
+                    {
+                        "path": entry.path,
+                        "size": entry.size,
+                        "sha256": entry.sha256,
+                        "referenced": entry.referenced,
+                    }
                     for entry in self.files
                 ],
             },
         }
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_READ_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write(folder: Path, manifest: Manifest) -> None:
-    """Write the manifest into ``folder`` and flush it to disk."""
+    """Write the manifest into ``folder`` (readable by its owner only) and flush it to disk."""
     text = json.dumps(manifest.as_json(), indent=2, ensure_ascii=False) + "\n"
-    with (folder / MANIFEST).open("x", encoding="utf-8") as handle:
+    created = os.open(folder / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    with os.fdopen(created, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
@@ -133,6 +140,7 @@ def read(folder: Path) -> Manifest:
 
 def _parse(data: dict[str, Any]) -> Manifest:
     database = data["database"]
+    uploads = data["uploads"]
     tables = data["tables"]
     if not isinstance(tables, dict):
         raise TypeError("tables")
@@ -154,10 +162,19 @@ def _parse(data: dict[str, Any]) -> Manifest:
                 path=_relative(str(entry["path"])),
                 size=int(entry["size"]),
                 sha256=str(entry["sha256"]),
+                referenced=_flag(entry["referenced"]),
             )
-            for entry in data["uploads"]["files"]
+            for entry in uploads["files"]
         ),
+        referenced_files=int(uploads["referenced_files"]),
     )
+
+
+def _flag(value: object) -> bool:
+    # bool("false") is True: only JSON's own true and false are read.
+    if not isinstance(value, bool):
+        raise TypeError(f"not true or false: {value!r}")
+    return value
 
 
 def _plain_name(name: str) -> str:

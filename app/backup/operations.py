@@ -1,16 +1,20 @@
 """The steps of ``flask backup create``, ``verify`` and ``restore``.
 
-**Create** writes into ``DIR.partial`` and renames it to ``DIR`` only when everything is in it,
-so a backup folder is always complete; on any failure ``DIR.partial`` is removed. The database
-is copied first and the files after: a file is written before its row commits and deleted only
-after its row's deletion commits (``app.attachments.files``), so every row of the copy finds
-its file in the copy (a file deleted in between is the one exception), and a file without a
-row is only an orphan.
+**Create** writes into ``DIR.partial`` (0700: a backup holds every account's data) and renames
+it to ``DIR`` only when everything is in it, so a backup folder is always complete; on any
+failure ``DIR.partial`` is removed. The database is copied first and the files after: a file is
+written before its row commits and deleted only after its row's deletion commits
+(``app.attachments.files``), so every file a row of the copy names is still there to be copied,
+and a file without a row is only an orphan. Every such file must be in the copy, or there is no
+backup: a missing uploads folder (or a mount that is not mounted) must not pass for a site
+without files. A file deleted with its row while the backup ran is missing too; the next run
+has neither.
 
 **Restore** refuses a backup of another schema (its Alembic revision must be this release's
-head), checks the whole folder against its manifest before touching anything, copies the files
-beside the live folder, restores the database, swaps the folders, and then compares every
-table's row count and every file's hash on the live site with the manifest.
+head), checks the whole folder against its manifest and decides how the files will go in
+(``placing.method``) before touching anything, copies the files, puts them in place, restores
+the database, and then compares every table's row count and every file's hash on the live site
+with the manifest.
 """
 
 from __future__ import annotations
@@ -26,15 +30,31 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from app.backup import database, uploads
+from app.backup import database, placing, uploads
 from app.backup.errors import BackupError
-from app.backup.manifest import FORMAT, UPLOADS, DatabaseDump, Manifest, read, sha256_of, write
+from app.backup.manifest import (
+    FORMAT,
+    PRIVATE_FILE,
+    UPLOADS,
+    DatabaseDump,
+    FileEntry,
+    Manifest,
+    read,
+    write,
+)
 from app.core import pagecache
+from app.core.durable import sync_folder
+from app.core.hashing import sha256_of
 from app.core.release import release
 from app.core.time import utcnow
 from app.extensions import db
 
 PARTIAL = ".partial"
+#: A backup's folder: only its owner may enter it (the files inside keep their own modes,
+#: which a restore puts back).
+PRIVATE_FOLDER = 0o700
+#: How many missing files a message names; the count says how many there are in all.
+_NAMED_AT_MOST = 10
 
 
 @contextmanager
@@ -86,7 +106,7 @@ def create(target: Path) -> Created:
             raise BackupError(f"{target} is inside the uploads folder {live}: choose another.")
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            partial.mkdir()
+            partial.mkdir(mode=PRIVATE_FOLDER)
         except FileExistsError:
             raise BackupError(
                 f"{partial} exists: another backup is being written there, or one was "
@@ -97,7 +117,7 @@ def create(target: Path) -> Created:
             manifest = _fill(partial, live)
             # rename(2) replaces an empty folder: the backup appears whole or not at all.
             os.rename(partial, target)
-            uploads.sync_folder(target.parent)
+            sync_folder(target.parent)
     except BaseException as error:
         uploads.discard(partial)
         if isinstance(error, BackupError):
@@ -121,8 +141,16 @@ def _fill(partial: Path, live: Path) -> Manifest:
     # The moment the backup is of: the database's snapshot is taken right after.
     created_at = utcnow()
     copied = database.copy(partial)
-    files = uploads.copy_tree(live, partial / UPLOADS)
     dump = partial / copied.file
+    os.chmod(dump, PRIVATE_FILE)
+    if copied.stored_files and not live.is_dir():
+        rows = len(copied.stored_files)
+        raise BackupError(
+            f"The uploads folder {live} does not exist, but {rows:,} "
+            f"{'row names a stored file' if rows == 1 else 'rows name a stored file'}: "
+            "is it mounted, and is UPLOAD_FOLDER right?"
+        )
+    files = _mark_referenced(uploads.copy_tree(live, partial / UPLOADS), copied.stored_files, live)
     manifest = Manifest(
         format=FORMAT,
         created_at=created_at,
@@ -132,13 +160,41 @@ def _fill(partial: Path, live: Path) -> Manifest:
             kind=copied.kind, file=copied.file, size=dump.stat().st_size, sha256=sha256_of(dump)
         ),
         tables=copied.tables,
-        files=tuple(files),
+        files=files,
+        referenced_files=len(copied.stored_files),
     )
     with dump.open("rb") as handle:
         os.fsync(handle.fileno())
     write(partial, manifest)
-    uploads.sync_folder(partial)
+    sync_folder(partial)
     return manifest
+
+
+def _mark_referenced(
+    copied: list[FileEntry], stored_files: dict[str, str], live: Path
+) -> tuple[FileEntry, ...]:
+    """The copied files, those the rows name marked so.
+
+    :raise BackupError: a file a row names was not copied (the message names them).
+    """
+    # A stored file lies at the top of the folder under its stored name (``files.path_of``).
+    have = {entry.path for entry in copied}
+    missing = sorted((name, table) for name, table in stored_files.items() if name not in have)
+    if missing:
+        named = ", ".join(f"{name} ({table})" for name, table in missing[:_NAMED_AT_MOST])
+        more = len(missing) - _NAMED_AT_MOST
+        rest = f" and {more:,} more" if more > 0 else ""
+        count = (
+            "1 file that rows name is"
+            if len(missing) == 1
+            else f"{len(missing):,} files that rows name are"
+        )
+        raise BackupError(
+            f"{count} not in the uploads folder {live}: {named}{rest}. Is the uploads folder "
+            "mounted, and is UPLOAD_FOLDER right? (A file deleted with its row while the backup "
+            "ran is missing too: then run the backup again.)"
+        )
+    return tuple(replace(entry, referenced=entry.path in stored_files) for entry in copied)
 
 
 # --- verify -----------------------------------------------------------------------------------
@@ -179,6 +235,15 @@ def _problems(folder: Path, manifest: Manifest) -> list[str]:
         f"{UPLOADS}/{problem}"
         for problem in uploads.compare(manifest.files, folder / UPLOADS).problems
     )
+    # Each file a row names is checked above like any other; this finds one left out of the
+    # list (a backup whose files were lost is not whole, whatever its list says).
+    listed = sum(1 for entry in manifest.files if entry.referenced)
+    if listed != manifest.referenced_files:
+        named = manifest.referenced_files
+        problems.append(
+            f"{UPLOADS}: the database names {named:,} stored file{'' if named == 1 else 's'}, "
+            f"the manifest lists {listed:,} of them"
+        )
     return problems
 
 
@@ -187,11 +252,12 @@ def _problems(folder: Path, manifest: Manifest) -> list[str]:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a restore of the backup would overwrite."""
+    """What a restore of the backup would overwrite, and how the files would go in."""
 
     manifest: Manifest
     database: str
     uploads: Path
+    placement: placing.Method
 
 
 def plan(folder: Path) -> Plan:
@@ -209,7 +275,8 @@ def plan(folder: Path) -> Plan:
                 f"{manifest.release}), then upgrade with this one (flask --app wsgi db upgrade)."
             )
         database.refuse_other_kind(manifest.database.kind)
-        return Plan(manifest, database.describe(), uploads.folder())
+        live = uploads.folder()
+        return Plan(manifest, database.describe(), live, placing.method(live))
 
 
 @dataclass(frozen=True)
@@ -229,7 +296,7 @@ class Restored:
     tables: list[TableCheck]
     revision: str | None
     files: uploads.Comparison
-    #: The previous uploads folder, kept because the comparison found a difference.
+    #: The previous uploaded files, kept because the comparison found a difference.
     kept_uploads: Path | None
     seconds: float
 
@@ -240,6 +307,9 @@ class Restored:
             and not self.files.problems
             and self.revision == self.plan.manifest.revision
         )
+
+
+_UNCHANGED = "The database and the uploads folder are as they were."
 
 
 def restore(folder: Path) -> Restored:
@@ -258,23 +328,27 @@ def restore(folder: Path) -> Restored:
                 "The backup does not match its manifest; nothing was restored:\n  "
                 + "\n  ".join(problems)
             )
-        staging = uploads.stage(folder / UPLOADS, manifest.files, chosen.uploads)
+    # The files go in first and the database last. Putting the files in place is the step
+    # that can fail part way (a full disk, a file system that refuses a rename), and it can be
+    # undone: the previous files wait until the end. Restoring the database is all or nothing
+    # (one transaction on PostgreSQL, one backup step on SQLite) but cannot be undone, for no
+    # copy of the database it replaces is kept. So once the database is restored, nothing is
+    # left that can fail, and a failure before leaves the site as it was.
+    swapped = _put_files_in_place(folder, chosen)
     try:
         with _reported("Restoring the database"):
             database.restore(manifest.database.kind, folder / manifest.database.file)
     except BaseException as error:
-        uploads.discard(staging)
-        if isinstance(error, BackupError):
-            raise BackupError(
-                f"{error}\nThe database and the uploads folder are as they were."
-            ) from None
-        raise
-    with _reported("The database was restored, but replacing the uploads folder"):
         try:
-            old = uploads.swap(staging, chosen.uploads)
-        except BaseException:
-            uploads.discard(staging)
-            raise
+            placing.undo(swapped)
+        except placing.LeftHalfway as undo_error:
+            raise BackupError(
+                f"{error}\nThe database is as it was, but the uploads folder holds the "
+                f"backup's files. {undo_error}"
+            ) from None
+        if isinstance(error, BackupError):
+            raise BackupError(f"{error}\n{_UNCHANGED}") from None
+        raise
     with _reported("The restore succeeded, but comparing the site with the backup"):
         _forget_cached_pages()
         counts = database.live_counts(manifest.tables)
@@ -284,12 +358,39 @@ def restore(folder: Path) -> Restored:
         ]
         files = uploads.compare(manifest.files, chosen.uploads)
         revision = database.live_revision()
+    old = swapped.previous
     restored = Restored(chosen, checks, revision, files, old, time.monotonic() - started)
     if restored.ok and old is not None:
         # Only now: until the comparison passed, the previous files were the way back.
         uploads.discard(old)
         restored = replace(restored, kept_uploads=None)
     return restored
+
+
+def _put_files_in_place(folder: Path, chosen: Plan) -> placing.Swapped:
+    """Copy the backup's files and swap them in, as ``chosen.placement`` says.
+
+    :raise BackupError: nothing was changed (the message says so).
+    """
+    try:
+        with _reported("Copying the backup's files for the uploads folder"):
+            staged = placing.stage(
+                folder / UPLOADS, chosen.manifest.files, chosen.uploads, chosen.placement
+            )
+        with _reported("Putting the backup's files in the uploads folder"):
+            try:
+                return placing.swap(staged)
+            except placing.LeftHalfway:
+                raise  # the staged files are still needed: the message says where they are
+            except BaseException:
+                uploads.discard(staged.folder)
+                raise
+    except placing.LeftHalfway as error:
+        raise BackupError(f"{error} The database is as it was.") from None
+    except BackupError as error:
+        raise BackupError(
+            f"{error} Nothing was restored: the database and the uploads folder are as they were."
+        ) from None
 
 
 def _forget_cached_pages() -> None:

@@ -1,30 +1,30 @@
-"""The uploaded files: copied with their hashes into a backup, and swapped back in on restore.
+"""The uploaded files: copied with their hashes into a backup, and compared with a manifest.
 
-A restore never leaves the site with half a folder: the files are copied into a hidden sibling
-of UPLOAD_FOLDER (same file system, so a rename moves it), and the live folder is replaced by
-two renames; the old one is deleted only once the whole restore has succeeded.
+How a restore puts them back in the live folder is ``placing``'s: its hidden folders inside
+the live folder (``RESTORE_PREFIX``) are never taken for uploads here.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from hashlib import sha256
 from pathlib import Path
 
 from flask import current_app
 
-from app.backup.errors import BackupError
 from app.backup.manifest import FileEntry
+from app.core.durable import sync_folder
+from app.core.hashing import file_digest, read_digest
 
-_COPY_BLOCK = 1 << 20
 #: ``app.attachments.files`` writes each upload to such a file and renames it when complete:
 #: one that is there while the backup runs is a file half written, never one a row names.
 _IN_PROGRESS = (".upload-", ".part")
+#: A restore's own folders inside the live folder (staged files, previous files kept):
+#: ``placing`` makes them; a backup, a comparison and a restore's swap pass them by.
+RESTORE_PREFIX = ".glas-restore-"
 
 
 def folder() -> Path:
@@ -35,6 +35,8 @@ def folder() -> Path:
 def _regular_files(root: Path) -> Iterator[Path]:
     """Every regular file under ``root``, in a stable order; symbolic links are not followed."""
     for here, folders, names in os.walk(root):
+        if here == str(root):
+            folders[:] = [name for name in folders if not name.startswith(RESTORE_PREFIX)]
         folders.sort()
         for name in sorted(names):
             if name.startswith(_IN_PROGRESS[0]) and name.endswith(_IN_PROGRESS[1]):
@@ -51,9 +53,8 @@ def _relative(path: Path, root: Path) -> str:
 def copy_tree(source: Path, target: Path) -> list[FileEntry]:
     """Copy every file under ``source`` into the new folder ``target``; hash what is written.
 
-    A file that disappears while the copy runs is left out: it was deleted after its row was
-    (``app.attachments`` deletes files after the commit), so the copy is still what a site at
-    some moment could have held.
+    A file that disappears while the copy runs is left out; whether one that a row names may
+    be missing is the caller's to decide.
     """
     target.mkdir()
     entries: list[FileEntry] = []
@@ -71,21 +72,16 @@ def copy_tree(source: Path, target: Path) -> list[FileEntry]:
 
 
 def _copy_file(source: Path, destination: Path, relative: str) -> FileEntry | None:
-    digest = sha256()
-    size = 0
     try:
         reader = source.open("rb")
     except FileNotFoundError:
         return None
     with reader, destination.open("xb") as writer:
-        while block := reader.read(_COPY_BLOCK):
-            digest.update(block)
-            writer.write(block)
-            size += len(block)
+        copied = read_digest(reader, copy_to=writer)
         writer.flush()
         os.fsync(writer.fileno())
         os.chmod(destination, stat.S_IMODE(os.fstat(reader.fileno()).st_mode))
-    return FileEntry(path=relative, size=size, sha256=digest.hexdigest())
+    return FileEntry(path=relative, size=copied.size, sha256=copied.sha256)
 
 
 def hashes(root: Path) -> dict[str, FileEntry]:
@@ -95,13 +91,8 @@ def hashes(root: Path) -> dict[str, FileEntry]:
     found: dict[str, FileEntry] = {}
     for path in _regular_files(root):
         relative = _relative(path, root)
-        digest = sha256()
-        size = 0
-        with path.open("rb") as reader:
-            while block := reader.read(_COPY_BLOCK):
-                digest.update(block)
-                size += len(block)
-        found[relative] = FileEntry(path=relative, size=size, sha256=digest.hexdigest())
+        digest = file_digest(path)
+        found[relative] = FileEntry(path=relative, size=digest.size, sha256=digest.sha256)
     return found
 
 
@@ -131,52 +122,5 @@ def compare(expected: tuple[FileEntry, ...], root: Path) -> Comparison:
     return Comparison(matching, problems)
 
 
-def stage(backup: Path, expected: tuple[FileEntry, ...], live: Path) -> Path:
-    """Copy the backup's files into a new hidden sibling of ``live``; return where.
-
-    :raise BackupError: what was copied is not what the manifest lists (nothing is left behind).
-    """
-    live.parent.mkdir(parents=True, exist_ok=True)
-    staging = live.parent / f".{live.name}.restoring-{secrets.token_hex(4)}"
-    try:
-        copy_tree(backup, staging)
-        problems = compare(expected, staging).problems
-    except BaseException:
-        discard(staging)
-        raise
-    if problems:
-        discard(staging)
-        raise BackupError(
-            f"the backup's files changed while they were copied ({problems[0]}); "
-            "nothing was restored."
-        )
-    return staging
-
-
-def swap(staging: Path, live: Path) -> Path | None:
-    """Put ``staging`` in the place of ``live``; return where the old folder went, if any."""
-    old: Path | None = None
-    if live.exists() or live.is_symlink():
-        old = live.parent / f".{live.name}.old-{secrets.token_hex(4)}"
-        os.rename(live, old)
-    try:
-        os.rename(staging, live)
-    except OSError:
-        if old is not None:
-            os.rename(old, live)
-        raise
-    sync_folder(live.parent)
-    return old
-
-
 def discard(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
-
-
-def sync_folder(path: Path) -> None:
-    # A rename or a new file is durable only once its folder is flushed too.
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

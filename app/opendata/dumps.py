@@ -38,6 +38,8 @@ from flask import current_app
 from flask_babel import force_locale
 
 from app.core import replica
+from app.core.durable import sync_folder
+from app.core.hashing import sha256_of
 from app.core.time import utcnow
 from app.core.urls import public_url_for
 from app.extensions import db
@@ -48,7 +50,6 @@ MANIFEST = "datasets.json"
 _LOCK = ".dump.lock"
 #: Temporary files start with a dot (never a name the site serves) and end like this.
 _TEMPORARY = ".tmp"
-_READ_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -153,15 +154,6 @@ def manifest_text(entries: Sequence[Entry]) -> str:
 # --- writing files safely -------------------------------------------------------------------
 
 
-def _sync_folder(path: Path) -> None:
-    # The rename is in the folder's entries: without this a crash could forget it.
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
 def _temporary(target: Path) -> IO[bytes]:
     return tempfile.NamedTemporaryFile(
         mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=_TEMPORARY, delete=False
@@ -175,13 +167,13 @@ def _put_in_place(handle: IO[bytes], target: Path) -> None:
     # mkstemp makes files only their owner may read; the web server serves these.
     os.chmod(handle.name, 0o644)
     os.replace(handle.name, target)
-    _sync_folder(target.parent)
+    # The rename is in the folder's entries: without this a crash could forget it.
+    sync_folder(target.parent)
 
 
 def _sha256(path: Path) -> str | None:
     try:
-        with path.open("rb") as existing:
-            return hashlib.file_digest(existing, "sha256").hexdigest()
+        return sha256_of(path)
     except FileNotFoundError:
         return None
 

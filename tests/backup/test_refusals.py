@@ -19,6 +19,8 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.extensions import db
+from app.initiatives.models import Attachment
+from app.replies.models import ReplyAttachment
 from tests.backup.conftest import Site, new_app, refused
 from tests.conftest import ROOT, Databases
 
@@ -106,6 +108,69 @@ def test_create_refuses_a_folder_inside_the_uploads(site: Site) -> None:
     assert not (site.uploads / "backup.partial").exists()
 
 
+def _stored_names(site: Site) -> list[str]:
+    """The files the rows name (every model with ``StoredFile`` columns), read with plain SQL."""
+    with site.app.app_context():
+        names = [
+            *db.session.scalars(sa.select(Attachment.stored_name)),
+            *db.session.scalars(sa.select(ReplyAttachment.stored_name)),
+        ]
+        db.session.remove()
+    return sorted(names)
+
+
+def test_create_refuses_a_missing_uploads_folder(site: Site, tmp_path: Path) -> None:
+    """The folder is gone (or the mount is missing) while rows name files: no backup at all."""
+    assert len(_stored_names(site)) == 3
+    away = site.uploads.with_name("uploads-away")
+    site.uploads.rename(away)
+    try:
+        output = refused(site.cli("backup", "create", str(tmp_path / "b")))
+    finally:
+        away.rename(site.uploads)
+
+    assert f"The uploads folder {site.uploads} does not exist" in output
+    assert "3 rows name a stored file" in output
+    assert "Nothing was written" in output
+    assert list(tmp_path.iterdir()) == []
+    assert site.state() == site.seeded
+
+
+def test_create_refuses_an_empty_uploads_folder_where_rows_name_files(
+    site: Site, tmp_path: Path
+) -> None:
+    """An unmounted mount point is an empty folder: every file a row names is missing."""
+    away = site.uploads.with_name("uploads-away")
+    site.uploads.rename(away)
+    site.uploads.mkdir()
+    try:
+        output = refused(site.cli("backup", "create", str(tmp_path / "b")))
+    finally:
+        site.uploads.rmdir()
+        away.rename(site.uploads)
+
+    assert "3 files that rows name are not in the uploads folder" in output
+    for name in _stored_names(site):
+        assert name in output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_names_a_missing_file(site: Site, tmp_path: Path) -> None:
+    missing = _stored_names(site)[1]
+    kept = tmp_path / "kept"
+    (site.uploads / missing).rename(kept)
+    try:
+        output = refused(site.cli("backup", "create", str(tmp_path / "b")))
+    finally:
+        kept.rename(site.uploads / missing)
+
+    assert "1 file that rows name is not in the uploads folder" in output
+    assert f"{missing} (initiative_attachments)" in output
+    assert "Nothing was written" in output
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+    assert site.state() == site.seeded
+
+
 def _unreachable_url(databases: Databases, tmp_path: Path) -> str:
     if databases.kind == "postgresql":
         return f"postgresql+psycopg://glas:secret-word@/nowhere?host={tmp_path}/no-server"
@@ -191,6 +256,19 @@ def _database_file(folder: Path) -> Path:
     return folder / json.loads((folder / "manifest.json").read_text())["database"]["file"]
 
 
+def _drop_a_named_file(folder: Path) -> None:
+    """A file a row names taken out of the backup, and out of the manifest's list with it:
+    only the manifest's count of such files can tell."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    named = next(entry for entry in manifest["uploads"]["files"] if entry["referenced"])
+    (folder / "uploads" / named["path"]).unlink()
+
+    def drop(content: dict[str, Any]) -> None:
+        content["uploads"]["files"].remove(named)
+
+    _rewrite_manifest(folder, drop)
+
+
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "a file changed": (lambda f: _flip_a_byte(_first_upload(f)), "SHA-256 differs"),
     "a file shortened": (lambda f: _first_upload(f).write_bytes(b"short"), "bytes where"),
@@ -202,6 +280,7 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "the database changed": (lambda f: _flip_a_byte(_database_file(f)), "SHA-256 differs"),
     "the database missing": (lambda f: _database_file(f).unlink(), ": missing"),
     "the database unreadable": (_unreadable_dump, "not a readable"),
+    "a named file dropped": (_drop_a_named_file, "the database names 3 stored files"),
 }
 
 
@@ -243,7 +322,7 @@ def test_restore_without_yes_says_what_it_would_overwrite(
     output = refused(site.cli("backup", "restore", str(backup)))
 
     assert "Nothing was restored: add --yes" in output
-    assert str(site.uploads) in output
+    assert f"the uploads folder {site.uploads} (replaced as a whole)" in output
     with site.app.app_context():
         database = Path(str(db.engine.url.database)).name
     assert f"the database {'' if site.url.startswith('sqlite') else 'postgresql://'}" in output
@@ -256,13 +335,13 @@ def test_restore_refuses_an_unknown_format(
     site: Site, copy_of: Callable[[], Path], since_the_backup: None
 ) -> None:
     folder = copy_of()
-    _rewrite_manifest(folder, lambda manifest: manifest.update(format=2))
+    _rewrite_manifest(folder, lambda manifest: manifest.update(format=3))
 
     output = refused(site.cli("backup", "restore", str(folder), "--yes"))
 
-    assert "is of format 2" in output
-    assert "reads backups of format 1 only" in output
-    assert "is of format 2" in refused(site.cli("backup", "verify", str(folder)))
+    assert "is of format 3" in output
+    assert "reads backups of format 2 only" in output
+    assert "is of format 3" in refused(site.cli("backup", "verify", str(folder)))
 
 
 def test_restore_refuses_another_revision(

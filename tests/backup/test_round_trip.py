@@ -7,8 +7,10 @@ manifest's own. Every test here leaves the site as it was seeded, restored from 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
 import threading
 import time
 from pathlib import Path
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.core import pagecache
 from app.extensions import db
+from app.initiatives.models import Attachment
 from tests.backup.conftest import Site, new_app, state_of
 from tests.conftest import Databases
 
@@ -61,7 +64,7 @@ def _takes_new_rows(site: Site) -> None:
 
 def test_manifest_records_what_was_measured(site: Site, backup: Path) -> None:
     manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == 1
+    assert manifest["format"] == 2
     assert manifest["created_at"].endswith("Z")
     assert (
         manifest["database"]["kind"]
@@ -76,7 +79,32 @@ def test_manifest_records_what_was_measured(site: Site, backup: Path) -> None:
     assert {entry["path"]: entry["sha256"] for entry in manifest["uploads"]["files"]} == (
         site.seeded.files
     )
+    # The three attachments' files are named by rows; the operator's notes are not.
+    with site.app.app_context():
+        named = set(db.session.scalars(sa.select(Attachment.stored_name)))
+        db.session.remove()
+    assert len(named) == 3
+    assert manifest["uploads"]["referenced_files"] == 3
+    assert {entry["path"] for entry in manifest["uploads"]["files"] if entry["referenced"]} == named
     assert not list(backup.parent.glob("*.partial"))
+
+
+def test_backup_is_private(site: Site, tmp_path: Path) -> None:
+    """The backup holds every account's data: only its owner may read it, whatever the umask
+    of the shell or timer that made it."""
+    previous = os.umask(0)
+    try:
+        result = site.cli("backup", "create", str(tmp_path / "private"))
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "private"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "manifest.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / manifest["database"]["file"]).stat().st_mode) == 0o600
+    # The uploaded files keep their own modes (a restore puts them back): the folder guards them.
 
 
 def test_verify_accepts_the_backup(site: Site, backup: Path) -> None:

@@ -250,7 +250,7 @@ class TestShapes:
     def test_links_are_on_the_public_address_whatever_host_was_asked(
         self, app: Flask, client: FlaskClient, letters: Letters
     ) -> None:
-        """The JSON and the QR code are cached for everyone: a forged Host must not end up in them."""
+        """The JSON and the QR code are cached for everyone: a forged Host must not be in them."""
         with app.app_context():
             reply_id = _commit(letters.make("published", imported=True))
         headers = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
