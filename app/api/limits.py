@@ -11,7 +11,9 @@ refuses it again and answers the problem in the client's language).
 
 If the store cannot be reached, reads are let through and the failure is logged: the data is
 public, and a Redis outage must not take the API down (a write has no such leeway, and the
-API has none).
+API has none). The store is asked through Flask-Limiter's strategy (``limiter.limiter``), so
+the API rests with the site's other limits after a failure (``STORE_PAUSE_SECONDS``): a Redis
+that does not answer costs one request its timeout every few seconds, not every request.
 """
 
 from __future__ import annotations
@@ -57,18 +59,18 @@ class LimitExceeded(TooManyRequests):
 
 def _refused(app: Flask, address: str) -> LimitExceeded | None:
     """Count a request of ``address``; the 429 to answer if it is over the limit."""
-    strategy = limiter.limiter
     for item in _items(str(app.config["API_RATE_LIMIT"])):
         try:
-            if strategy.hit(item, SCOPE, address):
+            if limiter.limiter.hit(item, SCOPE, address):
                 continue
-            reset = strategy.get_window_stats(item, SCOPE, address).reset_time
-        except Exception as error:  # the store's own errors (redis.RedisError, OSError …) vary
-            # Reported as the site's other limits are: once a minute, with the count, not a
-            # traceback for every request of an outage.
+            reset = limiter.limiter.get_window_stats(item, SCOPE, address).reset_time
+        except Exception as error:  # the store's own errors (redis.RedisError, OSError …) vary,
+            # and StoreResting in the pause after one. Reported as the site's other limits
+            # are: once a minute, with the count, not a traceback for every request.
             limiter.reports.failed(error)
             return None
         return LimitExceeded(item, max(1, int(reset - time.time()) + 1), int(reset))
+    limiter.reports.answered()  # counted: if the store had failed, it is back
     return None
 
 

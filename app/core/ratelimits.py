@@ -6,9 +6,10 @@ should happen instead depends on what a limit protects:
 
 * **Reads go on.** A GET, HEAD or OPTIONS that cannot be counted is let through: what it shows
   is public or the reader's own, and an outage of the counter must not take the site down.
-* **Signing in waits** (``CLOSED_READS``): the sign-in start and the provider's callback are
-  GETs, but their limits are what stands between a script and the eID provider (and the
-  callback writes the account and its session).
+* **Except the GETs that act** (``CLOSED_GETS``): the sign-in start and the provider's
+  callback, whose limits are what stands between a script and the eID provider (and the
+  callback writes the account and its session), and the link that confirms an e-mail
+  address, which writes it as confirmed. They wait, as writes do.
 * **Writes wait.** Any other request with a limit (a support, a follow, a form) is refused
   with a 503 that says "try again in a minute" (``StoreUnavailable``), before its view runs,
   so nothing is written; its limit exists because uncounted writes are what abuse looks like.
@@ -16,16 +17,26 @@ should happen instead depends on what a limit protects:
   logout, "sign out everywhere" and one-click unsubscribe. Refusing them would keep sessions
   alive or mail going against the person's will, each carries its own proof (a signed logout
   token, the signed-in session, a keyed link), and none adds anything to count.
+* **And the forms that only look something up** (``OPEN_LOOKUPS``): checking a letter's
+  fingerprint, and "look for similar initiatives" on the new and the edit form. They are
+  POSTs (a file, the typed text), save nothing, and go on as reads do.
+
+``tests/core/test_limits_classes.py`` holds the class of every limited request, and fails
+for a limit that is added without one.
 
 Requests without a limit (logout, most pages) never touch the store and notice nothing. The
-failure is logged once per ``REPORT_INTERVAL_SECONDS`` in each process, with the number of
-requests it affected, and once more when the store answers again; the store is asked again
-on every request, so the site recovers by itself the moment Redis is back. Its client waits
-at most ``STORE_TIMEOUT_SECONDS`` (``app.config.finalize``), so a Redis that does not answer
-costs a limited request half a second, never a worker.
+store's client waits at most ``STORE_TIMEOUT_SECONDS`` (``app.config.finalize``); after a
+failure, each process leaves the store alone for ``STORE_PAUSE_SECONDS``, deciding its limited
+requests as above without asking, then asks again. So a Redis that does not answer (a hung
+process, a host behind a firewall that drops) costs one request half a second every few
+seconds, not every limited request (every API request among them) half a second, which with
+sync workers would be two requests a second per worker; and the site recovers by itself a
+few seconds after Redis is back. The failure is logged once per ``REPORT_INTERVAL_SECONDS``
+in each process, with the number of requests it affected, and once more when the store
+answers again.
 
-The API counts its own requests on the same store (``app.api.limits``) and lets them through
-when it fails: it only reads.
+The API counts its own requests on the same store (``app.api.limits``), pauses with the rest,
+and lets them through when it cannot count: it only reads.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -41,24 +53,44 @@ import redis
 from flask import Flask, Response, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
+from limits.strategies import RateLimiter
 from werkzeug.exceptions import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Reads that are refused when they cannot be counted: the steps of signing in. (The first
-#: sign-in form, ``auth.welcome``, is refused as a write when it is sent, shown otherwise.)
-CLOSED_READS = frozenset({"auth.login", "auth.callback"})
+#: GETs (and their HEADs) that are refused when they cannot be counted, as they act: the steps
+#: of signing in, and the confirmation of an e-mail address. (The first sign-in form,
+#: ``auth.welcome``, is refused as a write when it is sent, shown otherwise.)
+CLOSED_GETS = frozenset({"auth.login", "auth.callback", "auth.confirm_email"})
 #: Writes that are let through when they cannot be counted: they only end something.
 OPEN_WRITES = frozenset(
     {"auth.backchannel_logout", "account.end_all_sessions", "notifications.unsubscribe"}
 )
+#: POSTs that are let through when they cannot be counted, as they only look something up:
+#: the endpoint, and the ``action`` of the form's button that does (None: any POST of it).
+OPEN_LOOKUPS: Mapping[str, str | None] = {
+    "replies.verify": None,  # a letter's PDF or fingerprint, compared with the published ones
+    # "Look for similar initiatives" (``initiatives.views._checking_similar``); the new form's
+    # other button saves a draft, and waits.
+    "initiatives.new": "check",
+    "initiatives.edit": "check",
+}
 #: How long the refused are asked to wait (``Retry-After``): a Redis restart or failover.
 RETRY_AFTER_SECONDS = 60
 #: At most one log line per process in this many seconds while the store fails.
 REPORT_INTERVAL_SECONDS = 60.0
 #: How long a Redis store may take to connect or to answer (``app.config.finalize``).
 STORE_TIMEOUT_SECONDS = 0.5
+#: After the store fails, how long this process decides without asking it (``_Reports``).
+STORE_PAUSE_SECONDS = 5.0
+
+
+class StoreResting(Exception):
+    """The store failed less than ``STORE_PAUSE_SECONDS`` ago: it is not asked yet."""
+
+    def __init__(self) -> None:
+        super().__init__(f"not asked for {STORE_PAUSE_SECONDS:g} s after a failure")
 
 
 class StoreUnavailable(ServiceUnavailable):
@@ -81,22 +113,36 @@ class _Reports:
         self._lock = threading.Lock()
         self._logged_at: float | None = None
         self._unlogged = 0
+        #: When the store last failed (``time.monotonic``): the pause runs from there.
+        self._failed_at: float | None = None
         self.failing = False
+
+    def resting(self) -> bool:
+        """Whether the store failed so recently that it is not to be asked (the pause)."""
+        failed_at = self._failed_at
+        return failed_at is not None and time.monotonic() - failed_at < STORE_PAUSE_SECONDS
 
     def failed(self, error: Exception) -> None:
         now = time.monotonic()
         with self._lock:
             self.failing = True
             self._unlogged += 1
+            if isinstance(error, StoreResting):
+                return  # decided without asking: in the count of the next report
+            # The pause starts; not for a bug (in a key function, say): the store is fine.
+            if _is_store_error(error):
+                self._failed_at = now
             if self._logged_at is not None and now - self._logged_at < REPORT_INTERVAL_SECONDS:
                 return
             self._logged_at, count, self._unlogged = now, self._unlogged, 0
         log.warning(
             "rate-limit store unavailable (%s: %s); %d request(s) affected since the last "
-            "report: reads are let through, sign-in and writes answered 503",
+            "report: reads are let through, sign-in and writes answered 503, without asking "
+            "the store for %g s after each failure",
             type(error).__name__,
             error,
             count,
+            STORE_PAUSE_SECONDS,
             # An error that is not a store's (a bug in a key function) needs its traceback.
             exc_info=not _is_store_error(error),
         )
@@ -106,7 +152,7 @@ class _Reports:
             if not self.failing:
                 return
             self.failing, count = False, self._unlogged
-            self._logged_at, self._unlogged = None, 0
+            self._logged_at, self._unlogged, self._failed_at = None, 0, None
         log.warning(
             "rate-limit store answers again (%d request(s) affected since the last report)",
             count,
@@ -124,9 +170,15 @@ _INJECT_HEADERS = "_Limiter__inject_headers"
 
 def _lets_through() -> bool:
     """Whether the current request may go on uncounted (see the module's docstring)."""
+    endpoint = request.endpoint or ""
     if request.method in SAFE_METHODS:
-        return request.endpoint not in CLOSED_READS
-    return request.endpoint in OPEN_WRITES
+        return endpoint not in CLOSED_GETS
+    if endpoint in OPEN_WRITES:
+        return True
+    if endpoint in OPEN_LOOKUPS:
+        action = OPEN_LOOKUPS[endpoint]
+        return action is None or request.form.get("action") == action
+    return False
 
 
 class ResilientLimiter(flask_limiter.Limiter):
@@ -134,8 +186,10 @@ class ResilientLimiter(flask_limiter.Limiter):
 
     It overrides two internals of Flask-Limiter (4.1): ``_check_request_limit``, which every
     check of a request goes through (the hook before the request and each decorated view),
-    and the hook after it that adds the ``X-RateLimit-*`` headers, which asks the store again.
-    ``tests/core/test_limits_store.py`` runs both against a real Redis that stops.
+    and the hook after it that adds the ``X-RateLimit-*`` headers, which asks the store again;
+    and its ``limiter`` (the strategy), which every question to the store goes through, the
+    API's limit's as well, to pause after a failure. ``tests/core/test_limits_store.py`` runs
+    them against a real Redis that stops, and one that stalls.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -152,6 +206,18 @@ class ResilientLimiter(flask_limiter.Limiter):
         if self.enabled:
             self._guard_header_hook(app)
 
+    @property
+    def limiter(self) -> RateLimiter:
+        """Flask-Limiter's strategy, which counts in the store; ``StoreResting`` in the pause.
+
+        Raised where the store would have been asked, it takes the way of the store's own
+        errors: the request is decided as for a failure, at once, and only requests that a
+        limit applies to notice it.
+        """
+        if self.reports.resting():
+            raise StoreResting
+        return super().limiter
+
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
@@ -159,8 +225,8 @@ class ResilientLimiter(flask_limiter.Limiter):
             super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
         except RateLimitExceeded:
             raise
-        except Exception as error:  # whatever the store raises (redis, OSError, limits')
-            self._without_store(error)
+        except Exception as error:  # whatever the store raises (redis, OSError, limits'), or
+            self._without_store(error)  # StoreResting in the pause after a failure
         else:
             if self.reports.failing and self.context.view_rate_limits:
                 self.reports.answered()  # limits were counted: the store is back

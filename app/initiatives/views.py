@@ -179,6 +179,7 @@ def _render_form(
 
 
 def _checking_similar() -> bool:
+    # app.core.ratelimits.OPEN_LOOKUPS names this action: it goes on uncounted without Redis.
     return request.form.get("action") == "check"
 
 

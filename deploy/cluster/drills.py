@@ -34,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 
 import psycopg
 
+from app.core.ratelimits import STORE_PAUSE_SECONDS
 from deploy.cluster import load as loadgen
 from deploy.cluster.cluster import Cluster, ensure_tools
 from deploy.cluster.control import Control
@@ -344,7 +345,10 @@ class Drills:
             self.cluster.start_redis(name)
         back = time.monotonic()
         report.step(f"Redis started again after {back - stopped:.1f} s")
-        self.settle(6)
+        # Each process leaves the limits' store alone for STORE_PAUSE_SECONDS after a failure,
+        # deciding as in the outage: recovery may take that long, then 2 s more at most.
+        recovered_by = back + STORE_PAUSE_SECONDS + 2
+        self.settle(STORE_PAUSE_SECONDS + 6)
         load.stop()
         report.found.update(
             reads_during_outage=summary(reads_out),
@@ -365,7 +369,7 @@ class Drills:
         report.check("sign-in refused with 503 (fail closed)", sign_in.status_code == 503)
         report.check(
             "everything works again once Redis is back, without a restart",
-            not any(failed(a) for a in load.between(back + 2, time.monotonic())),
+            not any(failed(a) for a in load.between(recovered_by, time.monotonic())),
         )
         self.writes(report, load.done)
         return report

@@ -2,17 +2,19 @@
 half-written stays behind, no row is added, and uploads work again once there is room.
 
 The disk is real: a small tmpfs mounted for the test (the tests run as root, here and in CI),
-filled so that the upload cannot fit. Without the right to mount, the tests are skipped.
+filled so that the upload cannot fit. Without the right to mount, the tests are skipped, and
+fail in CI (``CI`` set, as CI services do).
 """
 
 from __future__ import annotations
 
 import errno
 import io
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import sqlalchemy as sa
@@ -63,6 +65,14 @@ class Disk:
         return sorted(p.name for p in self.folder.iterdir()) if self.folder.exists() else []
 
 
+def _unavailable(message: str) -> NoReturn:
+    """Skipped where a tmpfs cannot be mounted; in CI a failure, as the CI must be able to
+    (as ``tests/conftest.py`` does for a missing redis-server)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}\nCI runs the tests as root, which may mount one: see .ci/run.")
+    pytest.skip(message)
+
+
 def _mount(*arguments: str) -> None:
     subprocess.run(["mount", *arguments], check=True, capture_output=True, text=True)
 
@@ -74,9 +84,9 @@ def disk(app: Flask, tmp_path: Path, upload_folder: Path) -> Iterator[Disk]:
     try:
         _mount("-t", "tmpfs", "-o", f"size={DISK_BYTES},mode=0700", "glas-test-uploads", str(root))
     except FileNotFoundError:
-        pytest.skip("a full disk needs mount(8), which is not installed here")
+        _unavailable("a full disk needs mount(8), which is not installed here")
     except subprocess.CalledProcessError as refused:
-        pytest.skip(
+        _unavailable(
             "a full disk needs a tmpfs, and mounting one is not permitted here (the tests "
             f"must run as root, with CAP_SYS_ADMIN): {refused.stderr.strip()}"
         )

@@ -9,8 +9,10 @@ And while Redis is up, a limit counts across the app instances that share it.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,21 +20,31 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
+from limits import parse_many
 from werkzeug.test import TestResponse
 
 from app import create_app
-from app.auth.models import AuthSession
+from app.api.limits import SCOPE as API_SCOPE
+from app.auth.models import AuthSession, User
 from app.config import ConfigError
 from app.core import pagecache
-from app.core.ratelimits import RETRY_AFTER_SECONDS, STORE_TIMEOUT_SECONDS, StoreUnavailable
+from app.core.outbox import OutboxMessage
+from app.core.ratelimits import (
+    RETRY_AFTER_SECONDS,
+    STORE_PAUSE_SECONDS,
+    STORE_TIMEOUT_SECONDS,
+    StoreUnavailable,
+)
 from app.extensions import db, limiter
 from app.follows.models import Follow
-from app.initiatives.models import Support
+from app.initiatives.models import Initiative, Support
 from app.questions.models import QuestionSupport
 from tests.conftest import base_config
 from tests.core._outage import StoppableRedis
 
 LOGGER = "app.core.ratelimits"
+#: Rounds of three limited requests (the API, an export, a support) against a stalled Redis.
+ROUNDS = 10
 
 
 def refusal_words(app: Flask, language: str) -> tuple[str, str]:
@@ -59,6 +71,16 @@ def supports_of(app: Flask, initiative_id: int) -> int:
         return db.session.scalar(
             sa.select(sa.func.count()).where(Support.initiative_id == initiative_id)
         )
+
+
+def initiatives_of(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Initiative)) or 0
+
+
+def confirmed_at(app: Flask, user_id: int) -> datetime | None:
+    with app.app_context():
+        return db.session.scalar(sa.select(User.email_confirmed_at).where(User.id == user_id))
 
 
 def signed_in(app: Flask, login: Callable[..., None], user_id: int) -> FlaskClient:
@@ -208,6 +230,8 @@ def test_everything_works_again_when_redis_is_back(
     assert resident.post(f"/initiatives/{initiative_id}/support").status_code == 503
     assert visitor.get("/auth/login").status_code == 503
     own_redis.resume()  # the same socket, as a restarted Redis; the app is not restarted
+    # The limits (and the page cache) leave the store alone for a moment after a failure.
+    time.sleep(max(STORE_PAUSE_SECONDS, pagecache.RETRY_AFTER_SECONDS))
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         assert resident.post(f"/initiatives/{initiative_id}/support").status_code == 302
     assert supports_of(redis_site, initiative_id) == 1
@@ -220,8 +244,7 @@ def test_everything_works_again_when_redis_is_back(
     assert counted.status_code == 200
     assert counted.headers["X-RateLimit-Limit"] == "30"
     assert own_redis.client().keys("LIMITS*"), "counted in Redis again"
-    # The page cache left Redis alone for a moment after the failure; then it is used again.
-    time.sleep(pagecache.RETRY_AFTER_SECONDS)
+    # The page cache is used again too.
     anonymous = redis_site.test_client()  # ``visitor`` has a session now: sign-in began
     anonymous.get(f"/initiatives/{initiative_id}")
     assert anonymous.get(f"/initiatives/{initiative_id}").headers.get("X-Glas-Cache") == "hit"
@@ -251,6 +274,119 @@ def test_a_stalled_redis_costs_a_request_its_timeout_not_a_worker(
     # Two limited requests: a timeout each, and one of the page cache's, which then rests.
     assert took < 2 * STORE_TIMEOUT_SECONDS + pagecache.REDIS_TIMEOUT_SECONDS + 1.5
     assert supports_of(redis_site, initiative_id) == 0
+
+
+def test_a_stalled_redis_costs_one_timeout_then_the_limits_rest(
+    redis_site: Flask,
+    own_redis: StoppableRedis,
+    make_initiative: Callable[..., int],
+    make_user: Callable[..., int],
+    login: Callable[..., None],
+    caplog: Any,
+) -> None:
+    """After a failure the limits leave the store alone for ``STORE_PAUSE_SECONDS``: with sync
+    workers, half a second for every API request would be two requests a second per worker.
+    The decisions stay those of a failure; once the pause is over, the store counts again."""
+    initiative_id = make_initiative()
+    resident = signed_in(redis_site, login, make_user())
+    visitor, api = redis_site.test_client(), redis_site.test_client()
+    budget = parse_many(str(redis_site.config["API_RATE_LIMIT"]))[0]
+    own_redis.stop_answering()
+    try:
+        started = time.monotonic()
+        statuses: list[int] = []
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            for _ in range(ROUNDS):
+                # The API's own limit first: its failure rests Flask-Limiter's limits as well.
+                statuses.append(api.get("/api/v1/initiatives").status_code)
+                exported = visitor.get("/initiatives/export.csv")
+                exported.get_data()
+                statuses.append(exported.status_code)
+                statuses.append(resident.post(f"/initiatives/{initiative_id}/support").status_code)
+        took = time.monotonic() - started
+    finally:
+        own_redis.answer_again()
+    assert statuses == [200, 200, 503] * ROUNDS
+    # One timeout of the limits' store and one of the page cache's (which rests as well), and
+    # the requests' own work; a timeout for each limited request would be 15 s.
+    assert took < STORE_TIMEOUT_SECONDS + pagecache.REDIS_TIMEOUT_SECONDS + 1.5, took
+    reports = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert len(reports) == 1, reports
+    assert "rate-limit store unavailable (TimeoutError" in reports[0]
+    # Redis answers again, but the pause is not over: decided as in the outage, not asked.
+    assert time.monotonic() - started < STORE_PAUSE_SECONDS - 1
+    assert resident.post(f"/initiatives/{initiative_id}/support").status_code == 503
+    assert supports_of(redis_site, initiative_id) == 0
+    # After the pause the limits count again, by themselves.
+    time.sleep(STORE_PAUSE_SECONDS)
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        assert resident.post(f"/initiatives/{initiative_id}/support").status_code == 302
+    assert supports_of(redis_site, initiative_id) == 1
+    assert any("store answers again" in r.getMessage() for r in caplog.records)
+    counted = visitor.get("/initiatives/export.csv")
+    counted.get_data()
+    assert counted.headers["X-RateLimit-Limit"] == "30"
+
+    def api_budget_left() -> int:
+        return limiter.limiter.get_window_stats(budget, API_SCOPE, "127.0.0.1").remaining
+
+    left = api_budget_left()
+    assert api.get("/api/v1/initiatives").status_code == 200
+    assert api_budget_left() == left - 1, "the API's limit counts in Redis again"
+
+
+def test_looking_something_up_goes_on_uncounted(
+    redis_site: Flask,
+    own_redis: StoppableRedis,
+    make_initiative: Callable[..., int],
+    people: Any,
+    login: Callable[..., None],
+) -> None:
+    """Forms that only look something up save nothing: let through like a read. Checking a
+    letter's fingerprint, and "look for similar initiatives" on the new and the edit form."""
+    make_initiative(title="Klop in streha na postaji Primskovo")
+    draft_id = make_initiative("draft", author_id=people.resident)
+    resident = signed_in(redis_site, login, people.resident)
+    before = initiatives_of(redis_site)
+    own_redis.halt()
+    checked = redis_site.test_client().post("/replies/verify", data={"sha256": "ab" * 32})
+    assert checked.status_code == 200
+    assert "ab" * 32 in checked.get_data(as_text=True)  # the answer for that fingerprint
+    for path in ("/initiatives/new", f"/initiatives/{draft_id}/edit"):
+        similar = resident.post(path, data={"action": "check", "title": "klop na postaji"})
+        assert similar.status_code == 200, path
+        assert "Klop in streha na postaji Primskovo" in similar.get_data(as_text=True), path
+        assert "X-RateLimit-Limit" not in similar.headers
+    # Saving the new draft is a write: it waits.
+    assert_refused(
+        redis_site,
+        resident.post("/initiatives/new", data={"title": "Klop na postaji", "summary": "Da."}),
+    )
+    assert initiatives_of(redis_site) == before
+
+
+def test_an_address_is_not_confirmed_while_the_limit_cannot_count(
+    redis_site: Flask,
+    own_redis: StoppableRedis,
+    make_user: Callable[..., int],
+    login: Callable[..., None],
+) -> None:
+    """The link of a confirmation e-mail is a GET that writes: it waits like a write."""
+    user_id = make_user(pseudonym="Tina")
+    resident = signed_in(redis_site, login, user_id)
+    form = {"pseudonym": "Tina", "language": "sl", "email": "tina@example.si"}
+    assert resident.post("/me/", data=form).status_code == 302
+    with redis_site.app_context():
+        message = db.session.scalars(sa.select(OutboxMessage)).one()
+    link = re.search(r"http://localhost(/auth/confirm-email/\S+)", message.body_text)
+    assert link, message.body_text
+    own_redis.halt()
+    assert_refused(redis_site, resident.get(link.group(1)))
+    assert confirmed_at(redis_site, user_id) is None
+    own_redis.resume()
+    time.sleep(STORE_PAUSE_SECONDS)
+    assert resident.get(link.group(1)).status_code == 200
+    assert confirmed_at(redis_site, user_id) is not None
 
 
 def test_a_store_that_fails_after_the_count_leaves_the_page_without_headers(
