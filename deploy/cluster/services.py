@@ -28,13 +28,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def pg_binary(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
-    if not candidates:
-        raise SystemExit(f"{name} not found: apt-get install postgresql")
-    return str(candidates[0])
+    """A PostgreSQL program, found as ``flask backup`` finds its own (newest version first)."""
+    from app.backup import programs
+    from app.backup.errors import BackupError
+
+    try:
+        return programs.find(name)
+    except BackupError as error:
+        raise SystemExit(str(error)) from None
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 60.0) -> float:
