@@ -7,16 +7,21 @@ the embedded default that ``make demo`` uses. Both run the real Alembic migratio
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import itertools
 import os
 import random
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from itertools import count
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -169,13 +174,529 @@ def _isolate_db(app: Flask) -> Iterator[None]:
         transaction = connection.begin()
         engines[None] = connection  # every session of this app now binds here
         app.extensions["test_connection"] = connection
+    data = _TestData()
+    sa.event.listen(connection, "before_cursor_execute", data.note)
+    app.extensions[_TEST_DATA] = data
     yield
     with app.app_context():
         db.session.remove()
+    sa.event.remove(connection, "before_cursor_execute", data.note)
     transaction.rollback()
     connection.close()
     engines[None] = engine
     app.extensions.pop("test_connection", None)
+    app.extensions.pop(_TEST_DATA, None)
+
+
+# --- Seeded once, put back for each test -------------------------------------------------------
+#
+# Seeding through the services costs from tens of milliseconds (an account) to seconds (the
+# whole demo), and hundreds of tests start from the same few seedings. ``seed_once(key, seed)``
+# runs ``seed`` for real the first time, keeps what it changed row by row, and for each later
+# test in the process puts those rows back into the test's own transaction: with COPY on
+# PostgreSQL, one statement per table on SQLite. Seedings chain: a fixture seeded on top of
+# others (``people`` on ``council`` on ``reference``) is kept for exactly that chain.
+#
+# Only where the outcome cannot differ: on the empty database or on top of seedings only (any
+# other write first, and the seeding runs for real), in the same configuration, on the same day
+# by the same clock, and for a few minutes (the seeding's "now" must not drift far from the
+# test's). Stored files, the return value, make_user's numbering and any counters named are
+# put back too; what the process keeps of the data (cached pages, settings) is made afresh.
+
+_TEST_DATA = "glas_test_data"
+#: Statements that leave the data as they are; any other one may have written.
+_LEAVES_DATA = ("SELECT", "SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN")
+#: Folders a seeding may store files in: kept out of the fingerprint (a test may have a folder
+#: of its own, tmp_path), and the files are put back in whichever folder is current.
+_FOLDERS = ("UPLOAD_FOLDER", "OPEN_DATA_FOLDER")
+#: A seeding kept longer than this is made again: its "now" would drift too far from the test's.
+_KEEP_SECONDS = 300
+#: ``GLAS_SEED_ONCE=off`` seeds for real every time; ``check`` also seeds for real where rows
+#: would be put back, and fails the test if they differ (timestamps and random names aside).
+_MODE = os.environ.get("GLAS_SEED_ONCE", "on")
+
+
+class _TestData:
+    """What this test's transaction holds, as far as ``seed_once`` is concerned."""
+
+    def __init__(self) -> None:
+        #: The seedings put in so far, in order; None once anything else wrote.
+        self.chain: tuple[int, ...] | None = ()
+        self.seeding = False
+        #: make_user's next number (Resident 1, Resident 2, …).
+        self.next_user = 1
+
+    def note(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.chain is None or self.seeding:
+            return
+        if not statement.lstrip()[:24].upper().startswith(_LEAVES_DATA):
+            self.chain = None
+
+
+@dataclass
+class _Table:
+    name: str
+    #: Positions of the primary key's columns in a row (none for the tables triggers keep).
+    key: tuple[int, ...]
+    columns: tuple[str, ...]
+    #: Serial columns (PostgreSQL): their sequences are moved past the ids put back.
+    serials: tuple[str, ...] = ()
+
+
+@dataclass
+class _Change:
+    """One table's rows that a seeding added, changed (their new values) and removed."""
+
+    added: list[Any] = field(default_factory=list)
+    changed: list[Any] = field(default_factory=list)
+    removed: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class _Seeding:
+    number: int
+    fingerprint: str
+    made_at: float
+    #: Per table of the app, in the order of the foreign keys.
+    changes: dict[str, _Change]
+    #: Tables only triggers write (PostgreSQL's search documents): their whole content after.
+    derived: dict[str, list[Any]]
+    files: dict[str, dict[str, bytes]]
+    next_user: int
+    counters: list[int]
+    result: Any
+    #: PostgreSQL's sequences before the seeding (for ``GLAS_SEED_ONCE=check``).
+    sequences: list[tuple[str, int | None]]
+
+
+@dataclass
+class _Kept:
+    """The seedings kept by this process, and the schema of each database."""
+
+    seedings: dict[Any, _Seeding] = field(default_factory=dict)
+    schemas: dict[str, _Schema] = field(default_factory=dict)
+    numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+
+class _Schema:
+    """The database's tables as ``seed_once`` reads and writes them (read once per process)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.postgresql = connection.dialect.name == "postgresql"
+        names = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+        tables = [table for table in db.metadata.sorted_tables if table.name in names]
+        columns: dict[str, list[str]] = {}
+        serials: dict[str, list[str]] = {}
+        if self.postgresql:
+            for table, column, default in connection.exec_driver_sql(
+                "SELECT table_name, column_name, column_default FROM information_schema.columns"
+                " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            ):
+                columns.setdefault(table, []).append(column)
+                if default and default.startswith("nextval("):
+                    serials.setdefault(table, []).append(column)
+        else:
+            for table in names:
+                info = connection.exec_driver_sql(f'PRAGMA table_info("{table}")')
+                columns[table] = [row[1] for row in info]
+        self.tables = [
+            _Table(
+                table.name,
+                tuple(columns[table.name].index(c.name) for c in table.primary_key.columns),
+                tuple(columns[table.name]),
+                tuple(serials.get(table.name, ())),
+            )
+            for table in tables
+        ]
+        # SQLite's FTS5 tables follow their triggers; PostgreSQL's search tables are put back.
+        known = {table.name for table in tables}
+        self.derived = sorted(names - known) if self.postgresql else []
+
+
+class _Rows:
+    """The test's transaction, table by table, below the ORM (so unseen by its events)."""
+
+    def __init__(self, connection: sa.Connection, schema: _Schema) -> None:
+        self.dbapi: Any = connection.connection.dbapi_connection
+        self.schema = schema
+
+    def _sqlite(self, statement: str, rows: list[Any] | None = None) -> list[Any]:
+        cursor = self.dbapi.cursor()
+        try:
+            if rows is None:
+                return list(cursor.execute(statement).fetchall())
+            cursor.executemany(statement, rows)
+            return []
+        finally:
+            cursor.close()
+
+    def read(self, table: str) -> list[Any]:
+        """The rows: the database's own text, line by line (PostgreSQL), or values (SQLite)."""
+        if self.schema.postgresql:
+            with self.dbapi.cursor() as cursor:
+                statement = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(table))
+                with cursor.copy(statement) as copy:
+                    text = b"".join(bytes(block) for block in copy)
+            return text.splitlines(keepends=True)
+        # (S608 here and below: the table and column names are the schema's own.)
+        return self._sqlite(f'SELECT * FROM "{table}"')  # noqa: S608
+
+    def read_all(self) -> dict[str, list[Any]]:
+        names = [table.name for table in self.schema.tables] + self.schema.derived
+        return {name: self.read(name) for name in names}
+
+    @staticmethod
+    def key(table: _Table, row: Any) -> Any:
+        if isinstance(row, bytes):
+            fields = row.rstrip(b"\n").split(b"\t")  # a tab in a value is escaped: \t
+            return tuple(fields[i] for i in table.key) if table.key else row
+        return tuple(row[i] for i in table.key) if table.key else row
+
+    def insert(self, table: str, rows: list[Any]) -> None:
+        if not rows:
+            return
+        if self.schema.postgresql:
+            with self.dbapi.cursor() as cursor:
+                statement = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(table))
+                with cursor.copy(statement) as copy:
+                    copy.write(b"".join(rows))
+        else:
+            marks = ", ".join("?" * len(rows[0]))
+            self._sqlite(f'INSERT INTO "{table}" VALUES ({marks})', rows)  # noqa: S608
+
+    def _by_key(self, table: _Table, rows: list[Any], update: bool) -> None:
+        """UPDATE (to these values) or DELETE the rows with these rows' primary keys."""
+        keys = [table.columns[i] for i in table.key]
+        others = [c for c in table.columns if c not in keys]
+        if self.schema.postgresql:
+            scratch = sql.Identifier(f"_glas_{table.name}")
+            target = sql.Identifier(table.name)
+            match = sql.SQL(" AND ").join(
+                sql.SQL("t.{k} = s.{k}").format(k=sql.Identifier(k)) for k in keys
+            )
+            with self.dbapi.cursor() as cursor:
+                cursor.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {})").format(scratch, target))
+                with cursor.copy(sql.SQL("COPY {} FROM STDIN").format(scratch)) as copy:
+                    copy.write(b"".join(rows))
+                if update:
+                    assignments = sql.SQL(", ").join(
+                        sql.SQL("{c} = s.{c}").format(c=sql.Identifier(c)) for c in others
+                    )
+                    statement = sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE {}").format(
+                        target, assignments, scratch, match
+                    )
+                else:
+                    statement = sql.SQL("DELETE FROM {} AS t USING {} AS s WHERE {}").format(
+                        target, scratch, match
+                    )
+                cursor.execute(statement)
+                cursor.execute(sql.SQL("DROP TABLE {}").format(scratch))
+            return
+        where = " AND ".join(f'"{k}" = ?' for k in keys)
+        positions = [table.columns.index(c) for c in others] if update else []
+        values = [[row[i] for i in positions] + [row[i] for i in table.key] for row in rows]
+        if update:
+            assignments = ", ".join(f'"{c}" = ?' for c in others)
+            statement = f'UPDATE "{table.name}" SET {assignments} WHERE {where}'  # noqa: S608
+            self._sqlite(statement, values)
+        else:
+            self._sqlite(f'DELETE FROM "{table.name}" WHERE {where}', values)  # noqa: S608
+
+    def update(self, table: _Table, rows: list[Any]) -> None:
+        if rows:
+            self._by_key(table, rows, update=True)
+
+    def delete(self, table: _Table, rows: list[Any]) -> None:
+        if rows:
+            self._by_key(table, rows, update=False)
+
+    def replace(self, table: str, rows: list[Any]) -> None:
+        with self.dbapi.cursor() as cursor:
+            cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+        self.insert(table, rows)
+
+    def advance_sequences(self, tables: list[_Table]) -> None:
+        """Each serial column's sequence past the ids put back (SQLite counts from the rows)."""
+        parts = [
+            sql.SQL(
+                "(SELECT setval(s, m) FROM (SELECT pg_get_serial_sequence({t}, {c}) AS s,"
+                " (SELECT max({column}) FROM {table}) AS m) AS last"
+                " WHERE m > coalesce(pg_sequence_last_value(s::regclass), 0))"
+            ).format(
+                t=sql.Literal(table.name),
+                c=sql.Literal(column),
+                column=sql.Identifier(column),
+                table=sql.Identifier(table.name),
+            )
+            for table in tables
+            for column in table.serials
+        ]
+        if parts:
+            with self.dbapi.cursor() as cursor:
+                cursor.execute(sql.SQL("SELECT ") + sql.SQL(", ").join(parts))
+
+    def sequences(self) -> list[tuple[str, int | None]]:
+        if not self.schema.postgresql:
+            return []
+        with self.dbapi.cursor() as cursor:
+            return list(cursor.execute("SELECT sequencename, last_value FROM pg_sequences"))
+
+    def restore_sequences(self, sequences: list[tuple[str, int | None]]) -> None:
+        if not sequences:
+            return
+        with self.dbapi.cursor() as cursor:
+            for name, value in sequences:
+                cursor.execute("SELECT setval(%s, %s, %s)", (name, value or 1, value is not None))
+
+    def execute(self, statement: str) -> None:
+        if self.schema.postgresql:
+            self.dbapi.execute(statement)
+        else:
+            self._sqlite(statement)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo what was put back if any of it fails (then the seeding runs for real)."""
+        self.execute("SAVEPOINT glas_seed_once")
+        try:
+            yield
+        except Exception:
+            self.execute("ROLLBACK TO SAVEPOINT glas_seed_once")
+            raise
+        finally:
+            self.execute("RELEASE SAVEPOINT glas_seed_once")
+
+
+def _change(table: _Table, before: list[Any], after: list[Any]) -> _Change:
+    old = {_Rows.key(table, row): row for row in before}
+    new = {_Rows.key(table, row): row for row in after}
+    return _Change(
+        added=[row for key, row in new.items() if key not in old],
+        changed=[row for key, row in new.items() if key in old and old[key] != row],
+        removed=[row for key, row in old.items() if key not in new],
+    )
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:\d\d)?)?")
+_RANDOM_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+def _comparable(rows: list[Any]) -> list[str]:
+    """Rows with their timestamps and random names (stored files) blanked, sorted."""
+    text = (row.decode() if isinstance(row, bytes) else repr(row) for row in rows)
+    return sorted(_RANDOM_NAME.sub("<name>", _TIMESTAMP.sub("<time>", line)) for line in text)
+
+
+def _unordered(value: Any) -> Any:
+    """A result to compare: lists as sorted (an unordered query may list rows in any order)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return {key: _unordered(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return sorted((_unordered(item) for item in value), key=repr)
+    return value
+
+
+def _fingerprint(app: Flask) -> str:
+    from app.core.time import today, utcnow
+
+    config = sorted((key, repr(value)) for key, value in app.config.items() if key not in _FOLDERS)
+    # The clock as the app reads it: a test that set it (monkeypatch) gets a seeding of its own.
+    now = utcnow()
+    clock = now.date() if abs((now - datetime.now(UTC)).total_seconds()) < 60 else now
+    return repr((config, today(), clock))
+
+
+def _files(app: Flask) -> dict[str, dict[str, bytes]]:
+    found: dict[str, dict[str, bytes]] = {}
+    for setting in _FOLDERS:
+        folder = Path(app.config[setting])
+        found[setting] = {
+            str(path.relative_to(folder)): path.read_bytes()
+            for path in (folder.rglob("*") if folder.is_dir() else ())
+            if path.is_file()
+        }
+    return found
+
+
+#: ``seed_once(key, seed, counters=[(letters, "cases")])``
+Counter = tuple[object, str]
+T = TypeVar("T")
+
+
+class SeedOnce:
+    """``seed_once(key, seed)``: ``seed()``'s rows and result in this test, seeded once.
+
+    ``counters`` names attributes holding an ``itertools.count`` that the seeding advances
+    (``Letters.cases``): they are left where the seeding left them.
+    """
+
+    def __init__(self, app: Flask, kept: _Kept) -> None:
+        self.app = app
+        self.kept = kept
+
+    def __call__(self, key: str, seed: Callable[[], Any], counters: Sequence[Counter] = ()) -> Any:
+        data: _TestData = self.app.extensions[_TEST_DATA]
+        if data.chain is None or data.seeding or _MODE == "off":
+            return seed()  # on data of the test's own: what the seeding does depends on it
+        connection = self.app.extensions["test_connection"]
+        url = str(connection.engine.url)
+        if url not in self.kept.schemas:
+            data.seeding = True  # reading the catalogue writes nothing
+            try:
+                self.kept.schemas[url] = _Schema(connection)
+            finally:
+                data.seeding = False
+        rows = _Rows(connection, self.kept.schemas[url])
+        fingerprint = _fingerprint(self.app)
+        slot = (url, data.chain, key, fingerprint)
+        kept = self.kept.seedings.get(slot)
+        if kept is not None and time.monotonic() - kept.made_at < _KEEP_SECONDS:
+            if _MODE == "check":
+                return self._check(rows, kept, seed, counters)
+            try:
+                with rows.savepoint():
+                    self._put_back(rows, kept)
+            except Exception:  # noqa: S110 (a seeding that cannot be put back is made again)
+                pass
+            else:
+                data.chain += (kept.number,)
+                data.next_user = kept.next_user
+                for (owner, name), value in zip(counters, kept.counters, strict=True):
+                    setattr(owner, name, itertools.count(value))
+                return copy.deepcopy(kept.result)
+        before, files_before = rows.read_all(), _files(self.app)
+        sequences = rows.sequences()
+        data.seeding = True
+        try:
+            result = seed()
+        finally:
+            data.seeding = False
+        if _fingerprint(self.app) != fingerprint:
+            data.chain = None  # the seeding changed the configuration: not one to replay
+            return result
+        after, files_after = rows.read_all(), _files(self.app)
+        values = []
+        for owner, name in counters:
+            values.append(next(getattr(owner, name)))
+            setattr(owner, name, itertools.count(values[-1]))
+        seeding = _Seeding(
+            number=next(self.kept.numbers),
+            fingerprint=fingerprint,
+            made_at=time.monotonic(),
+            changes={
+                table.name: _change(table, before[table.name], after[table.name])
+                for table in rows.schema.tables
+            },
+            derived={
+                name: after[name]
+                for name in rows.schema.derived
+                if sorted(after[name]) != sorted(before[name])
+            },
+            files={
+                setting: {
+                    name: content
+                    for name, content in files_after[setting].items()
+                    if files_before[setting].get(name) != content
+                }
+                for setting in _FOLDERS
+            },
+            next_user=data.next_user,
+            counters=values,
+            result=copy.deepcopy(result),
+            sequences=sequences,
+        )
+        self.kept.seedings[slot] = seeding
+        data.chain += (seeding.number,)
+        return result
+
+    def _check(
+        self, rows: _Rows, kept: _Seeding, seed: Callable[[], T], counters: Sequence[Counter]
+    ) -> T:
+        """Put the rows back, read them, undo; seed for real from the same sequences; compare."""
+        data: _TestData = self.app.extensions[_TEST_DATA]
+        rows.execute("SAVEPOINT glas_check")
+        self._put_back(rows, kept)
+        put_back = rows.read_all()
+        rows.execute("ROLLBACK TO SAVEPOINT glas_check")
+        rows.execute("RELEASE SAVEPOINT glas_check")
+        rows.restore_sequences(kept.sequences)
+        data.seeding = True
+        try:
+            result = seed()
+        finally:
+            data.seeding = False
+        problems = []
+        for name, seeded in rows.read_all().items():
+            mine, theirs = _comparable(put_back[name]), _comparable(seeded)
+            if mine != theirs:
+                extra, missing = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
+                problems.append(f"{name}: put back {extra[:3]}, seeded {missing[:3]}")
+        if _unordered(result) != _unordered(kept.result):
+            problems.append(f"result: kept {kept.result!r}, seeded {result!r}")
+        if data.next_user != kept.next_user:
+            problems.append(f"make_user: kept {kept.next_user}, seeded {data.next_user}")
+        for (owner, name), value in zip(counters, kept.counters, strict=True):
+            if repr(getattr(owner, name)) != f"count({value})":
+                problems.append(f"{name}: kept {value}, seeded {getattr(owner, name)!r}")
+        assert not problems, "seed_once would put back other data:\n" + "\n".join(problems)
+        data.chain = (*(data.chain or ()), kept.number)
+        if rows.schema.postgresql:
+            rows.advance_sequences(rows.schema.tables)
+        return result
+
+    def _put_back(self, rows: _Rows, seeding: _Seeding) -> None:
+        tables = rows.schema.tables
+        for table in tables:
+            rows.insert(table.name, seeding.changes[table.name].added)
+        for table in tables:
+            rows.update(table, seeding.changes[table.name].changed)
+        for table in reversed(tables):
+            rows.delete(table, seeding.changes[table.name].removed)
+        for name, content in seeding.derived.items():
+            rows.replace(name, content)
+        if rows.schema.postgresql:
+            rows.advance_sequences([t for t in tables if seeding.changes[t.name].added])
+        for setting, files in seeding.files.items():
+            folder = Path(self.app.config[setting])
+            for name, content in files.items():
+                path = folder / name
+                if not path.is_file() or path.read_bytes() != content:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(content)
+        # What the process keeps of the data (cached pages, reference lists, settings), as a
+        # commit of the seeding would have it: made again from the rows.
+        from app.core import settings
+        from app.core.pagecache import cache
+
+        with self.app.app_context():
+            cache.clear()
+        settings.clear_cache(self.app)
+
+
+@pytest.fixture(scope="session")
+def _seedings() -> _Kept:
+    return _Kept()
+
+
+@pytest.fixture
+def seed_once(app: Flask, _seedings: _Kept) -> SeedOnce:
+    """Seed once per process, put the rows back for each test (see ``SeedOnce``)."""
+    return SeedOnce(app, _seedings)
+
+
+@pytest.fixture
+def demo_site(app: Flask, seed_once: SeedOnce) -> None:
+    """The whole demo (``flask seed-demo``): every kind of item, public and not."""
+    from app.demo import seed_demo
+
+    def seed() -> None:
+        with app.app_context():
+            seed_demo()
+            db.session.commit()
+
+    seed_once("demo_site", seed)
 
 
 @pytest.fixture
@@ -304,10 +825,10 @@ def make_user(app: Flask) -> Callable[..., int]:
     from app.council.models import Person
     from app.org.models import OrgUnit, OrgUnitKind
 
-    numbers = count(1)
-
     def _make_user(roles: list[tuple[Role, str | None]] = (), **overrides: object) -> int:  # type: ignore[assignment]
-        n = next(numbers)
+        # The numbering belongs to the test's data: seed_once puts back where a seeding left it.
+        data: _TestData = app.extensions[_TEST_DATA]
+        n, data.next_user = data.next_user, data.next_user + 1
         with app.app_context():
             user = User(
                 subject_key=f"{n:064x}",

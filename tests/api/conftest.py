@@ -25,6 +25,7 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from werkzeug.test import TestResponse
 
 from app.api import openapi
+from tests.conftest import SeedOnce
 from tests.feeds.conftest import make_initiative  # noqa: F401 (fixtures, found by name)
 from tests.questions.conftest import (  # noqa: F401 (fixtures, found by name)
     account,
@@ -174,9 +175,25 @@ def dataset(
     make_initiative: Callable[..., int],  # noqa: F811
     make_question: Callable[..., int],  # noqa: F811
     letters: Any,  # noqa: F811
+    seed_once: SeedOnce,
 ) -> Dataset:
     """Public and non-public items of every resource, with private texts in the hidden ones
     and e-mail addresses on every account (``Dataset.secrets``)."""
+    return seed_once(
+        "api.dataset",
+        lambda: _dataset(app, people, council, make_initiative, make_question, letters),
+        counters=[(letters, "cases")],
+    )
+
+
+def _dataset(
+    app: Flask,
+    people: Any,  # noqa: F811
+    council: Any,  # noqa: F811
+    make_initiative: Callable[..., int],  # noqa: F811
+    make_question: Callable[..., int],  # noqa: F811
+    letters: Any,  # noqa: F811
+) -> Dataset:
     import sqlalchemy as sa
 
     from app.auth.models import User

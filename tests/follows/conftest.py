@@ -21,6 +21,7 @@ from app.follows.models import Follow, Reason, Target
 from app.org.models import OrgUnit
 from app.projects import services as project_services
 from app.reference.models import LocalCommunity, Topic
+from tests.conftest import SeedOnce
 from tests.questions.conftest import (  # noqa: F401 (fixtures, found by name)
     Council,
     People,
@@ -83,10 +84,26 @@ def things(
     make_initiative: Callable[..., int],  # noqa: F811
     make_question: Callable[..., int],  # noqa: F811
     letters: Letters,  # noqa: F811
+    seed_once: SeedOnce,
 ) -> Things:
     """A published initiative, a published resident's question, a published reply letter, a
     seated councillor, the session held two weeks ago, a topic, a local community and a
     project."""
+    return seed_once(
+        "follows.things",
+        lambda: _things(app, council, people, make_initiative, make_question, letters),
+        counters=[(letters, "cases")],
+    )
+
+
+def _things(
+    app: Flask,
+    council: Council,  # noqa: F811
+    people: People,  # noqa: F811
+    make_initiative: Callable[..., int],  # noqa: F811
+    make_question: Callable[..., int],  # noqa: F811
+    letters: Letters,  # noqa: F811
+) -> Things:
     initiative = make_initiative()
     question = make_question()
     with app.app_context():

@@ -16,16 +16,21 @@ from app.initiatives import rules, services
 from app.initiatives.models import InitiativeState
 from app.reference.models import Topic
 from app.reference.seed import seed_reference_data
+from tests.conftest import SeedOnce
 
 _S = InitiativeState
 
 
 @pytest.fixture
-def reference(app: Flask) -> None:
+def reference(app: Flask, seed_once: SeedOnce) -> None:
     """Kranj's communities, the topics and the rejection reasons."""
-    with app.app_context():
-        seed_reference_data()
-        db.session.commit()
+
+    def seed() -> None:
+        with app.app_context():
+            seed_reference_data()
+            db.session.commit()
+
+    seed_once("initiatives.reference", seed)
 
 
 @pytest.fixture

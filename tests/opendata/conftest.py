@@ -1,4 +1,7 @@
-"""Fixtures for the open data: a dump folder of each test's own, the demo site, a real dump."""
+"""Fixtures for the open data: a dump folder of each test's own, a real dump.
+
+The demo site is ``demo_site`` of ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,6 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from app.demo import seed_demo
-from app.extensions import db
-
 
 @pytest.fixture
 def folder(app: Flask, tmp_path: Path) -> Iterator[Path]:
@@ -24,14 +24,6 @@ def folder(app: Flask, tmp_path: Path) -> Iterator[Path]:
     app.config["OPEN_DATA_FOLDER"] = str(where)
     yield where
     app.config["OPEN_DATA_FOLDER"] = previous
-
-
-@pytest.fixture
-def demo_site(app: Flask) -> None:
-    """The whole demo (``flask seed-demo``): every kind of item, public and not."""
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from app.projects.models import (
 )
 from app.reference.models import LocalCommunity, Topic
 from app.replies.models import Reply
+from tests.conftest import SeedOnce
 from tests.questions.conftest import (  # noqa: F401 (fixtures, found by name)
     Council,
     People,
@@ -88,8 +89,12 @@ class Actors:
 
 
 @pytest.fixture
-def org(app: Flask, council: Council) -> Org:  # noqa: F811
+def org(app: Flask, council: Council, seed_once: SeedOnce) -> Org:  # noqa: F811
     """The council's three units and the reference data, with one of each made inactive."""
+    return seed_once("projects.org", lambda: _org(app, council))
+
+
+def _org(app: Flask, council: Council) -> Org:  # noqa: F811
     with app.app_context():
         inactive = OrgUnit(code="OLD", name="Urad, ki ga ni več", kind=OrgUnitKind.OFFICE)
         inactive.is_active = False
@@ -121,13 +126,26 @@ def org(app: Flask, council: Council) -> Org:  # noqa: F811
 
 
 @pytest.fixture
-def actors(org: Org, people: People, make_user: Callable[..., int]) -> Actors:  # noqa: F811
-    return Actors(
-        official=make_user(pseudonym="Uradnica Prometna", roles=[(Role.OFFICIAL, UNIT)]),
-        other_official=people.other_official,
-        both=make_user(
-            pseudonym="Uradnik Dvojni", roles=[(Role.OFFICIAL, UNIT), (Role.OFFICIAL, OTHER_UNIT)]
+def actors(
+    org: Org,
+    people: People,  # noqa: F811
+    make_user: Callable[..., int],
+    seed_once: SeedOnce,
+) -> Actors:
+    official, both = seed_once(
+        "projects.actors",
+        lambda: (
+            make_user(pseudonym="Uradnica Prometna", roles=[(Role.OFFICIAL, UNIT)]),
+            make_user(
+                pseudonym="Uradnik Dvojni",
+                roles=[(Role.OFFICIAL, UNIT), (Role.OFFICIAL, OTHER_UNIT)],
+            ),
         ),
+    )
+    return Actors(
+        official=official,
+        other_official=people.other_official,
+        both=both,
         issuer=people.official,
         resident=people.resident,
         moderator=people.moderator,
@@ -238,9 +256,15 @@ def make_reply(app: Flask, letters: Letters) -> Callable[..., int]:  # noqa: F81
 
 
 @pytest.fixture
-def published_reply(make_reply: Callable[..., int]) -> int:
+def published_reply(
+    make_reply: Callable[..., int],
+    letters: Letters,  # noqa: F811
+    seed_once: SeedOnce,
+) -> int:
     """A published letter of KZ, dated two days ago."""
-    return make_reply("published")
+    return seed_once(
+        "projects.published_reply", lambda: make_reply("published"), counters=[(letters, "cases")]
+    )
 
 
 def letter_date(reply_id: int) -> date:

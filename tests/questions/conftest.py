@@ -45,6 +45,7 @@ from app.reference.models import RejectionReason, Topic
 from app.reference.seed import seed_reference_data
 from app.replies.demo import seed_replies
 from app.sessions.models import CouncilSession, SessionKind
+from tests.conftest import SeedOnce
 
 _Q = QuestionState
 
@@ -96,29 +97,42 @@ class People:
 
 
 @pytest.fixture
-def reference(app: Flask) -> None:
+def reference(app: Flask, seed_once: SeedOnce) -> None:
     """Kranj's communities, the topics and the rejection reasons."""
-    with app.app_context():
-        seed_reference_data()
-        db.session.commit()
+
+    def seed() -> None:
+        with app.app_context():
+            seed_reference_data()
+            db.session.commit()
+
+    seed_once("questions.reference", seed)
 
 
 @pytest.fixture
-def demo(app: Flask) -> None:
+def demo(app: Flask, seed_once: SeedOnce) -> None:
     """The demo's council, sessions and questions in every state (``app.questions.demo``), and
-    the sample reply letter that answers one of them (``app.replies.demo``)."""
-    with app.app_context():
-        seed_org_units()
-        seed_council()
-        seed_reference_data()
-        seed_questions()
-        seed_replies()  # the sample letter answers Janez Černe's question
-        db.session.commit()
+    the sample reply letter that answers one of them (``app.replies.demo``): seeded once, put
+    back for each test (``tests.conftest.SeedOnce``)."""
+
+    def seed() -> None:
+        with app.app_context():
+            seed_org_units()
+            seed_council()
+            seed_reference_data()
+            seed_questions()
+            seed_replies()  # the sample letter answers Janez Černe's question
+            db.session.commit()
+
+    seed_once("questions.demo", seed)
 
 
 @pytest.fixture
-def council(app: Flask, reference: None) -> Council:
+def council(app: Flask, reference: None, seed_once: SeedOnce) -> Council:
     """The city council with an ended and a running term, three sessions and three units."""
+    return seed_once("questions.council", lambda: _seed_council(app))
+
+
+def _seed_council(app: Flask) -> Council:
     today = local_today()
     with app.app_context():
         units = {}
@@ -213,25 +227,30 @@ def people(
     council: Council,
     make_user: Callable[..., int],
     make_councillor: Callable[..., int],
+    seed_once: SeedOnce,
 ) -> People:
     """One account for every part anyone plays in a question's life."""
-    councillor = make_councillor("Janez Černe", ("ended", "current"))
-    other_councillor = make_councillor("Ana Kovač")
-    with app.app_context():
-        persons = person_of(councillor), person_of(other_councillor)
-    return People(
-        author=make_user(),
-        resident=make_user(),
-        councillor=councillor,
-        councillor_person=persons[0],
-        other_councillor=other_councillor,
-        other_councillor_person=persons[1],
-        council_office=make_user(roles=[(Role.COUNCIL_OFFICE, None)]),
-        official=make_user(roles=[(Role.OFFICIAL, "KZ")]),
-        other_official=make_user(roles=[(Role.OFFICIAL, "UOP")]),
-        moderator=make_user(roles=[(Role.MODERATOR, None)]),
-        administrator=make_user(roles=[(Role.ADMINISTRATOR, None)]),
-    )
+
+    def seed() -> People:
+        councillor = make_councillor("Janez Černe", ("ended", "current"))
+        other_councillor = make_councillor("Ana Kovač")
+        with app.app_context():
+            persons = person_of(councillor), person_of(other_councillor)
+        return People(
+            author=make_user(),
+            resident=make_user(),
+            councillor=councillor,
+            councillor_person=persons[0],
+            other_councillor=other_councillor,
+            other_councillor_person=persons[1],
+            council_office=make_user(roles=[(Role.COUNCIL_OFFICE, None)]),
+            official=make_user(roles=[(Role.OFFICIAL, "KZ")]),
+            other_official=make_user(roles=[(Role.OFFICIAL, "UOP")]),
+            moderator=make_user(roles=[(Role.MODERATOR, None)]),
+            administrator=make_user(roles=[(Role.ADMINISTRATOR, None)]),
+        )
+
+    return seed_once("questions.people", seed)
 
 
 def account(user_id: int) -> User:

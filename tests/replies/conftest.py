@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from app.auth.models import Role
+from tests.conftest import SeedOnce
 from tests.questions.conftest import (  # noqa: F401 (fixtures, found by name)
     Council,
     People,
@@ -44,13 +45,21 @@ def letters(
     make_user: Callable[..., int],
     make_question: Callable[..., int],  # noqa: F811
     upload_folder: Path,
+    seed_once: SeedOnce,
 ) -> Letters:
     """Letters of KZ: drafted by ``people.official``, reviewed by another official of KZ."""
+    colleague, unrelated = seed_once(
+        "replies.letters",
+        lambda: (
+            make_user(roles=[(Role.OFFICIAL, "KZ")]),
+            make_user(roles=[(Role.OFFICIAL, "UGDP")]),
+        ),
+    )
     return Letters(
         council=council,
         drafter=people.official,
-        colleague=make_user(roles=[(Role.OFFICIAL, "KZ")]),
+        colleague=colleague,
         answering=people.other_official,
-        unrelated=make_user(roles=[(Role.OFFICIAL, "UGDP")]),
+        unrelated=unrelated,
         make_question=make_question,
     )
