@@ -323,7 +323,8 @@ class Drills:
 
     def stop_redis(self) -> Report:
         report = Report(3, "Stop Redis")
-        load = self.load(150)
+        # Enough supports to go on through the outage and after it (about 30 a second).
+        load = self.load(1000)
         self.settle(4)
         for name in ("redis-cache", "redis-limits"):
             self.cluster.processes[name].stop()
