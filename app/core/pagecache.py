@@ -600,9 +600,16 @@ def _store(response: Response) -> BaseResponse:
         return response
     if not _cacheable(response):
         return response
+    try:
+        expires = _expiry(pending)
+    except sa.exc.SQLAlchemyError as error:
+        # The page is made, but what bounds its life (the next deadline) could not be read:
+        # the database went away meanwhile. Sent as it is and not kept, rather than a 500
+        # (the request's session is closed at its end, as after any failed query).
+        log.warning("page cache: not kept, its expiry could not be read: %s", error)
+        return response
     response.add_etag()
     response.headers["Cache-Control"] = "public, no-cache"
-    expires = _expiry(pending)
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
     period = int(time.time() // seconds)
     limit = current_app.config["PAGE_CACHE_FREE_ENTRIES"]

@@ -130,3 +130,26 @@ def test_without_redis_every_path_of_the_cache_renders_the_page(
         )
     assert supports == 1
     assert not _page(visitor, f"/initiatives/{initiative_id}")[0]
+
+
+def test_a_database_lost_after_the_page_was_made_still_sends_the_page(app_for: Any) -> None:
+    """Found by drill 2: the database went away between making the home page and storing it,
+    whose expiry asks the database for the next deadline; the page became a 500. The page is
+    made: it is sent, and not kept."""
+    other = app_for()
+
+    @other.get("/test-expiry")
+    @pagecache.cached()
+    def made_then_lost() -> str:
+        def next_deadline() -> None:
+            raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+        pagecache.expires_by(next_deadline)
+        return "<p>made</p>"
+
+    client = other.test_client()
+    first = client.get("/test-expiry")
+    assert first.status_code == 200
+    assert first.get_data(as_text=True) == "<p>made</p>"
+    assert "ETag" not in first.headers  # not kept: nothing vouches for how long it holds
+    assert client.get("/test-expiry").status_code == 200
