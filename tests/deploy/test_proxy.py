@@ -102,7 +102,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             try:
                 if session.get(base + "/echo", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, reset or a TLS handshake cut short
                 pass
             assert time.monotonic() < deadline, "HAProxy did not start"
             time.sleep(0.1)
