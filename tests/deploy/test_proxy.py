@@ -26,7 +26,11 @@ import requests
 from tests.deploy.test_files import DEPLOY, _haproxy_environment
 from tests.eid import free_port
 
-pytestmark = pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed"),
+    # The fixture's certificate is self-signed, made for this test: not checked on purpose.
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+]
 
 
 class Backend(ThreadingHTTPServer):
